@@ -1,0 +1,161 @@
+//===- PxDialect.cpp - px dialect registration and attribute checks -------===//
+
+#include "pxc/Dialect/Px/PxDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "pxc/Dialect/Px/PxOps.h"
+#include "pxc/Support/LLVM.h"
+
+using namespace pxc;
+using namespace pxc::px;
+
+#include "pxc/Dialect/Px/PxDialect.cpp.inc"
+
+void PxDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "pxc/Dialect/Px/PxOps.cpp.inc"
+      >();
+  registerAttributes();
+}
+
+Operation *PxDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                          Type type, Location loc) {
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return ConstantOp::create(builder, loc, elements);
+}
+
+//===----------------------------------------------------------------------===//
+// Discardable attributes: px.sbp, px.stage, px.mesh, px.name
+//===----------------------------------------------------------------------===//
+
+/// The mesh that SBP attributes under `op` refer to: the one named by the
+/// nearest `px.mesh` attribute of an enclosing op, else the only px.mesh of
+/// the module. Meshes sit at the top of a module, so lookups stay short.
+static FailureOr<MeshOp> findMesh(Operation *op) {
+  for (Operation *scope = op; scope; scope = scope->getParentOp()) {
+    auto ref = scope->getAttrOfType<FlatSymbolRefAttr>(PxDialect::kMeshAttrName);
+    if (!ref)
+      continue;
+    auto mesh = SymbolTable::lookupNearestSymbolFrom<MeshOp>(scope, ref);
+    if (!mesh)
+      return scope->emitError() << "px.mesh refers to " << ref
+                                << ", which is not a px.mesh";
+    return mesh;
+  }
+  auto module = op->getParentOfType<ModuleOp>();
+  if (!module)
+    return op->emitError() << "px.sbp needs an enclosing module with a px.mesh";
+  MeshOp found;
+  for (auto mesh : module.getOps<MeshOp>()) {
+    if (found)
+      return op->emitError()
+             << "px.sbp is ambiguous: the module declares several meshes; "
+                "name one with a px.mesh attribute on the function";
+    found = mesh;
+  }
+  if (!found)
+    return op->emitError() << "px.sbp needs a px.mesh declaration";
+  return found;
+}
+
+static LogicalResult verifySbpEntry(Operation *op, Attribute attr, Type type,
+                                    MeshOp mesh, const Twine &what) {
+  auto sbp = dyn_cast<SbpAttr>(attr);
+  if (!sbp)
+    return op->emitError() << "px.sbp of " << what
+                           << " must be a #px.sbp attribute, got " << attr;
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    return op->emitError() << "px.sbp on " << what
+                           << " which is not a ranked tensor";
+  std::string problem = sbp::check(sbp.getNdSbp(), tensor.getRank(),
+                                   mesh.getShape().size());
+  if (!problem.empty())
+    return op->emitError() << "px.sbp " << sbp << " of " << what << " "
+                           << problem;
+  return success();
+}
+
+/// `px.sbp` is one #px.sbp for a single value or an array with one per value.
+static LogicalResult verifySbp(Operation *op, Attribute attr, TypeRange types,
+                               const Twine &what) {
+  FailureOr<MeshOp> mesh = findMesh(op);
+  if (failed(mesh))
+    return failure();
+  auto array = dyn_cast<ArrayAttr>(attr);
+  if (!array) {
+    if (types.size() != 1)
+      return op->emitError() << "px.sbp of " << what << "s must be an array "
+                             << "with one #px.sbp per value";
+    return verifySbpEntry(op, attr, types.front(), *mesh, what);
+  }
+  if (array.size() != types.size())
+    return op->emitError() << "px.sbp has " << array.size() << " entries for "
+                           << types.size() << " " << what << "s";
+  for (auto [i, entry] : llvm::enumerate(array))
+    if (failed(verifySbpEntry(op, entry, types[i], *mesh,
+                              what + " #" + Twine(i))))
+      return failure();
+  return success();
+}
+
+static LogicalResult verifyCommonAttr(Operation *op, NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name == PxDialect::kStageAttrName) {
+    auto stage = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!stage || stage.getValue().isNegative())
+      return op->emitError() << "px.stage must be a non-negative integer";
+    return success();
+  }
+  if (name == PxDialect::kNameAttrName) {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "px.name must be a string";
+    return success();
+  }
+  return op->emitError() << "unknown px attribute '" << name << "'";
+}
+
+LogicalResult PxDialect::verifyOperationAttribute(Operation *op,
+                                                  NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name == kSbpAttrName)
+    return verifySbp(op, attr.getValue(), op->getResultTypes(), "result");
+  if (name == kMeshAttrName) {
+    if (!isa<FlatSymbolRefAttr>(attr.getValue()))
+      return op->emitError() << "px.mesh must name a px.mesh symbol";
+    return success(succeeded(findMesh(op)));
+  }
+  return verifyCommonAttr(op, attr);
+}
+
+LogicalResult PxDialect::verifyRegionArgAttribute(Operation *op,
+                                                  unsigned regionIndex,
+                                                  unsigned argIndex,
+                                                  NamedAttribute attr) {
+  if (attr.getName().getValue() == kSbpAttrName) {
+    Type type = op->getRegion(regionIndex).getArgument(argIndex).getType();
+    return verifySbp(op, attr.getValue(), ArrayRef<Type>(type),
+                     "argument #" + Twine(argIndex));
+  }
+  return verifyCommonAttr(op, attr);
+}
+
+LogicalResult PxDialect::verifyRegionResultAttribute(Operation *op,
+                                                     unsigned regionIndex,
+                                                     unsigned resultIndex,
+                                                     NamedAttribute attr) {
+  if (attr.getName().getValue() == kSbpAttrName) {
+    auto func = dyn_cast<FunctionOpInterface>(op);
+    if (!func)
+      return op->emitError() << "px.sbp on a result of a non-function op";
+    return verifySbp(op, attr.getValue(),
+                     ArrayRef<Type>(func.getResultTypes()[resultIndex]),
+                     "function result #" + Twine(resultIndex));
+  }
+  return verifyCommonAttr(op, attr);
+}

@@ -1,0 +1,57 @@
+//===- PxBase.td - px dialect definition -------------------*- tablegen -*-===//
+
+#ifndef PXC_DIALECT_PX_PXBASE_TD
+#define PXC_DIALECT_PX_PXBASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Px_Dialect : Dialect {
+  let name = "px";
+  let cppNamespace = "::pxc::px";
+  let summary = "Global-view tensor programs for the pxc parallelizing compiler";
+  let description = [{
+    The px dialect describes a neural-network program in its global view:
+    logical tensor shapes and no devices. Distribution decisions are
+    attributes (`px.sbp`, `px.stage`) attached to ops by later passes, relative
+    to a device mesh declared with `px.mesh`.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
+  let hasConstantMaterializer = 1;
+  let extraClassDeclaration = [{
+    void registerAttributes();
+
+    /// Discardable attribute names.
+    static constexpr ::llvm::StringLiteral kSbpAttrName = "px.sbp";
+    static constexpr ::llvm::StringLiteral kStageAttrName = "px.stage";
+    static constexpr ::llvm::StringLiteral kMeshAttrName = "px.mesh";
+    static constexpr ::llvm::StringLiteral kNameAttrName = "px.name";
+  }];
+}
+
+class Px_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Px_Dialect, mnemonic, traits>;
+
+class Px_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Px_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def Px_FloatElt : AnyTypeOf<[F16, BF16, F32, F64]>;
+def Px_IntElt : AnyTypeOf<[I32, I64]>;
+
+def Px_FloatTensor : StaticShapeTensorOf<[F16, BF16, F32, F64]>;
+def Px_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
+def Px_BoolTensor : StaticShapeTensorOf<[I1]>;
+def Px_NumTensor : StaticShapeTensorOf<[F16, BF16, F32, F64, I32, I64]>;
+def Px_Tensor : StaticShapeTensorOf<[F16, BF16, F32, F64, I1, I32, I64]>;
+
+#endif // PXC_DIALECT_PX_PXBASE_TD

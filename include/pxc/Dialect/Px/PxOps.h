@@ -1,0 +1,28 @@
+//===- PxOps.h - px operations ----------------------------------*- C++ -*-===//
+
+#ifndef PXC_DIALECT_PX_PXOPS_H
+#define PXC_DIALECT_PX_PXOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "pxc/Dialect/Px/PxAttrs.h"
+#include "pxc/Dialect/Px/PxDialect.h"
+
+namespace pxc::px {
+/// Infers the numpy-broadcast result type of `operands`. The element type is
+/// `elementType` when given, else that of the last operand.
+llvm::LogicalResult inferBroadcastType(std::optional<mlir::Location> loc,
+                                       mlir::ValueRange operands,
+                                       mlir::Type elementType,
+                                       llvm::SmallVectorImpl<mlir::Type> &types);
+} // namespace pxc::px
+
+#define GET_OP_CLASSES
+#include "pxc/Dialect/Px/PxOps.h.inc"
+
+#endif // PXC_DIALECT_PX_PXOPS_H
