@@ -1,0 +1,227 @@
+//===- Driver.cpp - The pxc command-line driver ---------------------------===//
+//
+// pxc MODEL.onnx|MODEL.mlir [-o OUT] [--emit=mlir] [--mesh=2x4] ...
+//
+// Loads the model (ONNX import or px IR), declares the device mesh, runs the
+// pxc-parallelize pipeline and writes the requested outputs into OUT (each
+// file written to a temporary name, then renamed).
+//
+//===----------------------------------------------------------------------===//
+
+#include "pxc/Driver/Driver.h"
+
+#include "pxc/Dialect/Px/PxOps.h"
+#include "pxc/Frontend/ONNX/Import.h"
+#include "pxc/InitAll.h"
+#include "pxc/Passes/Passes.h"
+#include "pxc/Passes/Pipelines.h"
+#include "pxc/Passes/Summary.h"
+#include "pxc/Support/LLVM.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace pxc;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory pxcCategory("pxc options");
+
+struct Options {
+  cl::opt<std::string> input{cl::Positional, cl::desc("MODEL.onnx|MODEL.mlir"),
+                             cl::Required, cl::cat(pxcCategory)};
+  cl::opt<std::string> output{
+      "o", cl::desc("Output directory (without it, --emit prints to stdout)"),
+      cl::value_desc("OUT"), cl::cat(pxcCategory)};
+  cl::opt<std::string> emit{
+      "emit", cl::desc("What to produce: mlir (px IR after the pipeline)"),
+      cl::init("mlir"), cl::cat(pxcCategory)};
+  cl::opt<std::string> mesh{
+      "mesh", cl::desc("Device mesh, e.g. 2x4 (declares px.mesh @mesh)"),
+      cl::value_desc("DxD"), cl::cat(pxcCategory)};
+  cl::list<std::string> meshAxes{
+      "mesh-axes", cl::desc("Names of the mesh axes, e.g. data,model"),
+      cl::CommaSeparated, cl::cat(pxcCategory)};
+  cl::list<std::string> shapes{
+      "shape",
+      cl::desc("Fix an input shape (NAME=2x16) or a symbolic dim (batch=4)"),
+      cl::value_desc("NAME=DxD"), cl::cat(pxcCategory)};
+  cl::opt<int64_t> inlineLimit{
+      "inline-weights-limit",
+      cl::desc("ONNX weights up to this many bytes are inlined into the IR; "
+               "larger ones refer to the model file"),
+      cl::init(1024), cl::cat(pxcCategory)};
+  cl::opt<bool> locations{
+      "locations",
+      cl::desc("Print source locations (ONNX node names) in emitted IR"),
+      cl::cat(pxcCategory)};
+  cl::opt<bool> summary{"summary",
+                        cl::desc("Print a summary of the program to stderr"),
+                        cl::cat(pxcCategory)};
+};
+
+/// Prints ONNX-import diagnostics as "model.onnx: error: message"; the
+/// message names the node.
+struct FileDiagnosticPrinter {
+  static void print(Diagnostic &diag) {
+    llvm::raw_ostream &os = llvm::errs();
+    std::string file;
+    diag.getLocation()->walk([&](Location loc) {
+      if (auto fileLoc = dyn_cast<FileLineColLoc>(loc))
+        file = fileLoc.getFilename().str();
+      return WalkResult::advance();
+    });
+    if (!file.empty())
+      os << file << ": ";
+    switch (diag.getSeverity()) {
+    case DiagnosticSeverity::Error:
+      llvm::WithColor(os, llvm::HighlightColor::Error) << "error: ";
+      break;
+    case DiagnosticSeverity::Warning:
+      llvm::WithColor(os, llvm::HighlightColor::Warning) << "warning: ";
+      break;
+    default:
+      llvm::WithColor(os, llvm::HighlightColor::Note) << "note: ";
+    }
+    os << diag.str() << "\n";
+  }
+};
+
+LogicalResult fail(const Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "pxc") << message << "\n";
+  return failure();
+}
+
+/// Declares `--mesh` as `px.mesh @mesh` at the top of the module.
+LogicalResult declareMesh(ModuleOp module, const Options &opts) {
+  if (opts.mesh.empty()) {
+    if (!opts.meshAxes.empty())
+      return fail("--mesh-axes needs --mesh");
+    return success();
+  }
+  SmallVector<int64_t> shape;
+  SmallVector<StringRef> parts;
+  StringRef(opts.mesh).split(parts, 'x');
+  for (StringRef part : parts) {
+    int64_t size;
+    if (part.getAsInteger(10, size) || size <= 0)
+      return fail("--mesh expects sizes like 2x4, got '" + opts.mesh + "'");
+    shape.push_back(size);
+  }
+  if (!opts.meshAxes.empty() && opts.meshAxes.size() != shape.size())
+    return fail("--mesh-axes names " + Twine(opts.meshAxes.size()) +
+                " axes but --mesh has " + Twine(shape.size()));
+  if (!module.getOps<px::MeshOp>().empty())
+    return fail("the model already declares a px.mesh; drop --mesh");
+  OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
+  ArrayAttr axes;
+  if (!opts.meshAxes.empty())
+    axes = builder.getStrArrayAttr(SmallVector<StringRef>(
+        opts.meshAxes.begin(), opts.meshAxes.end()));
+  auto mesh = px::MeshOp::create(builder, module.getLoc(), "mesh", shape,
+                                 axes);
+  return verify(mesh);
+}
+
+OwningOpRef<ModuleOp> loadModel(MLIRContext &context, const Options &opts,
+                                llvm::SourceMgr &sourceMgr) {
+  if (StringRef(opts.input).ends_with(".mlir")) {
+    std::string error;
+    auto file = openInputFile(opts.input, &error);
+    if (!file) {
+      (void)fail(error);
+      return nullptr;
+    }
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    return parseSourceFile<ModuleOp>(sourceMgr, &context);
+  }
+  OnnxImportOptions importOptions;
+  importOptions.inlineLimitBytes = opts.inlineLimit;
+  for (const std::string &shape : opts.shapes) {
+    std::string error = parseShapeOption(shape, importOptions);
+    if (!error.empty()) {
+      (void)fail(error);
+      return nullptr;
+    }
+  }
+  return importOnnxFile(opts.input, &context, importOptions);
+}
+
+LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
+  if (opts.emit != "mlir")
+    return fail("--emit=" + opts.emit +
+                " is not available (this build emits: mlir)");
+  auto print = [&](llvm::raw_ostream &os) {
+    module.print(os, OpPrintingFlags().enableDebugInfo(opts.locations));
+    return llvm::Error::success();
+  };
+  if (opts.output.empty())
+    return success(!llvm::errorToBool(print(llvm::outs())));
+  if (std::error_code ec = llvm::sys::fs::create_directories(opts.output))
+    return fail("cannot create '" + opts.output + "': " + ec.message());
+  SmallString<256> path(opts.output);
+  llvm::sys::path::append(path, "model.mlir");
+  if (llvm::Error err = llvm::writeToOutput(path, print))
+    return fail("cannot write '" + path + "': " + toString(std::move(err)));
+  return success();
+}
+
+LogicalResult run(const Options &opts) {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  llvm::SourceMgr sourceMgr;
+  bool isMlir = StringRef(opts.input).ends_with(".mlir");
+  std::optional<SourceMgrDiagnosticHandler> mlirHandler;
+  std::optional<ScopedDiagnosticHandler> fileHandler;
+  if (isMlir)
+    mlirHandler.emplace(sourceMgr, &context);
+  else
+    fileHandler.emplace(&context, [](Diagnostic &diag) {
+      FileDiagnosticPrinter::print(diag);
+      return success();
+    });
+
+  OwningOpRef<ModuleOp> module = loadModel(context, opts, sourceMgr);
+  if (!module || failed(declareMesh(*module, opts)))
+    return failure();
+
+  PassManager pm(&context);
+  buildParallelizePipeline(pm, ParallelizeOptions());
+  if (failed(pm.run(*module)))
+    return failure();
+  if (failed(writeOutputs(*module, opts)))
+    return failure();
+  if (opts.summary)
+    printSummary(*module, llvm::errs());
+  return success();
+}
+
+} // namespace
+
+int pxc::runDriver(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  Options opts;
+  cl::HideUnrelatedOptions(pxcCategory);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "pxc: ahead-of-time parallelization compiler\n\n"
+      "  pxc MODEL.onnx|MODEL.mlir [-o OUT] [--emit=mlir] [--mesh=2x4]\n");
+  return succeeded(run(opts)) ? 0 : 1;
+}
