@@ -43,7 +43,10 @@ cl::OptionCategory pxcCategory("pxc options");
 
 struct Options {
   cl::opt<std::string> input{cl::Positional, cl::desc("MODEL.onnx|MODEL.mlir"),
-                             cl::Required, cl::cat(pxcCategory)};
+                             cl::cat(pxcCategory)};
+  cl::opt<bool> listOnnxOps{
+      "list-onnx-ops", cl::desc("Print the ONNX ops the importer supports"),
+      cl::cat(pxcCategory)};
   cl::opt<std::string> output{
       "o", cl::desc("Output directory (without it, --emit prints to stdout)"),
       cl::value_desc("OUT"), cl::cat(pxcCategory)};
@@ -60,6 +63,11 @@ struct Options {
       "shape",
       cl::desc("Fix an input shape (NAME=2x16) or a symbolic dim (batch=4)"),
       cl::value_desc("NAME=DxD"), cl::cat(pxcCategory)};
+  cl::list<std::string> constantInputs{
+      "constant-input",
+      cl::desc("Bind an ONNX graph input to a TensorProto file; it then "
+               "folds like a constant (e.g. shape operands)"),
+      cl::value_desc("NAME=FILE.pb"), cl::cat(pxcCategory)};
   cl::opt<int64_t> inlineLimit{
       "inline-weights-limit",
       cl::desc("ONNX weights up to this many bytes are inlined into the IR; "
@@ -158,6 +166,13 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &context, const Options &opts,
       return nullptr;
     }
   }
+  for (const std::string &binding : opts.constantInputs) {
+    std::string error = parseConstantInputOption(binding, importOptions);
+    if (!error.empty()) {
+      (void)fail(error);
+      return nullptr;
+    }
+  }
   return importOnnxFile(opts.input, &context, importOptions);
 }
 
@@ -223,5 +238,14 @@ int pxc::runDriver(int argc, char **argv) {
       argc, argv,
       "pxc: ahead-of-time parallelization compiler\n\n"
       "  pxc MODEL.onnx|MODEL.mlir [-o OUT] [--emit=mlir] [--mesh=2x4]\n");
+  if (opts.listOnnxOps) {
+    for (const std::string &op : getSupportedOnnxOps())
+      llvm::outs() << op << "\n";
+    return 0;
+  }
+  if (opts.input.empty()) {
+    (void)fail("no input model; see pxc --help");
+    return 1;
+  }
   return succeeded(run(opts)) ? 0 : 1;
 }

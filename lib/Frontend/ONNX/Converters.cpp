@@ -27,6 +27,39 @@ LogicalResult setResult(NodeContext &ctx, FailureOr<Value> value) {
   return success();
 }
 
+/// Builds a sequence of px ops for one node. After the first failure (already
+/// reported) further calls do nothing and return null values.
+class Chain {
+public:
+  explicit Chain(NodeContext &ctx) : ctx(ctx) {}
+
+  template <typename OpTy, typename... Args>
+  Value inferred(Args &&...args) {
+    if (bad)
+      return {};
+    return take(ctx.buildInferred<OpTy>(std::forward<Args>(args)...));
+  }
+  template <typename OpTy, typename... Args>
+  Value typed(Args &&...args) {
+    if (bad)
+      return {};
+    return take(ctx.build<OpTy>(std::forward<Args>(args)...));
+  }
+  bool failed() const { return bad; }
+
+private:
+  Value take(FailureOr<Value> value) {
+    if (mlir::failed(value)) {
+      bad = true;
+      return {};
+    }
+    return *value;
+  }
+
+  NodeContext &ctx;
+  bool bad = false;
+};
+
 /// Casts `value` to the element type `to` (same shape) unless it has it.
 FailureOr<Value> castElements(NodeContext &ctx, Value value, Type to) {
   auto type = cast<RankedTensorType>(value.getType());
@@ -59,13 +92,22 @@ LogicalResult convertBinary(NodeContext &ctx) {
 }
 
 LogicalResult convertPow(NodeContext &ctx) {
-  Value base = ctx.input(0);
-  // ONNX allows an exponent of another type; px computes in the base type.
-  FailureOr<Value> exponent = castElements(
-      ctx, ctx.input(1), ctx.inputType(0).getElementType());
+  // ONNX allows an exponent of another type and integer bases; px computes
+  // in a float type (f64 for integers, exact for the values they hold) and
+  // casts back.
+  Type element = ctx.inputType(0).getElementType();
+  Type compute =
+      isa<FloatType>(element) ? element : ctx.builder().getF64Type();
+  FailureOr<Value> base = castElements(ctx, ctx.input(0), compute);
+  if (failed(base))
+    return failure();
+  FailureOr<Value> exponent = castElements(ctx, ctx.input(1), compute);
   if (failed(exponent))
     return failure();
-  return setResult(ctx, ctx.buildInferred<px::PowOp>(base, *exponent));
+  FailureOr<Value> power = ctx.buildInferred<px::PowOp>(*base, *exponent);
+  if (failed(power))
+    return failure();
+  return setResult(ctx, castElements(ctx, *power, element));
 }
 
 /// Max, Min, Sum: variadic, folded left to right.
@@ -107,10 +149,16 @@ LogicalResult convertIdentity(NodeContext &ctx) {
 }
 
 LogicalResult convertDropout(NodeContext &ctx) {
-  // Inference semantics: the identity, and an all-true mask.
+  // Inference semantics (or a zero ratio): the identity, and an all-true
+  // mask.
   if (ctx.hasInput(2)) {
-    const HostTensor *training = ctx.constantInput(2);
-    if (!training || training->getInt(0))
+    FailureOr<std::vector<int64_t>> training =
+        ctx.constantInts(2, "training_mode");
+    if (failed(training))
+      return failure();
+    const HostTensor *ratio = ctx.hasInput(1) ? ctx.constantInput(1) : nullptr;
+    bool zeroRatio = ratio && ratio->numel() == 1 && ratio->getDouble(0) == 0;
+    if (training->size() == 1 && training->front() && !zeroRatio)
       return ctx.emitError() << "training-mode Dropout is not supported";
   }
   Value input = ctx.input(0);
@@ -250,19 +298,52 @@ LogicalResult convertSoftmax(NodeContext &ctx) {
   return setResult(ctx, ctx.build<OpTy>(input.getType(), input, *axis));
 }
 
+/// LayerNormalization's optional Mean and InvStdDev outputs (kept dims, in
+/// the stash type): mean and 1/sqrt(var + eps) over the normalized dims.
+LogicalResult convertLayerNormStats(NodeContext &ctx, int64_t axis,
+                                    double epsilon) {
+  Chain c(ctx);
+  RankedTensorType type = ctx.inputType(0);
+  Type stash = ctx.attrInt("stash_type", 1) == 1
+                   ? Type(ctx.builder().getF32Type())
+                   : type.getElementType();
+  FailureOr<Value> x = castElements(ctx, ctx.input(0), stash);
+  if (failed(x))
+    return failure();
+  SmallVector<int64_t> axes =
+      llvm::to_vector(llvm::seq<int64_t>(axis, type.getRank()));
+  Value mean = c.inferred<px::ReduceOp>(px::ReduceKind::mean, *x, axes, true);
+  Value diff = c.inferred<px::SubOp>(*x, mean);
+  Value square = c.inferred<px::MulOp>(diff, diff);
+  Value var =
+      c.inferred<px::ReduceOp>(px::ReduceKind::mean, square, axes, true);
+  Value shifted =
+      c.inferred<px::AddOp>(var, c.failed() ? Value()
+                                            : scalar(ctx, epsilon, stash));
+  Value inv = c.typed<px::RsqrtOp>(shifted ? shifted.getType() : Type(),
+                                   shifted);
+  if (c.failed())
+    return failure();
+  ctx.setOutput(1, mean);
+  ctx.setOutput(2, inv);
+  return success();
+}
+
 LogicalResult convertLayerNorm(NodeContext &ctx) {
-  if (ctx.outputUsed(1) || ctx.outputUsed(2))
-    return ctx.emitError() << "the Mean and InvStdDev outputs are not "
-                              "supported";
   Value input = ctx.input(0);
   FailureOr<int64_t> axis =
       ctx.normalizeAxis(ctx.attrInt("axis", -1), ctx.inputType(0).getRank());
   if (failed(axis))
     return failure();
+  double epsilon = ctx.attrFloat("epsilon", 1e-5f);
   Value bias = ctx.hasInput(2) ? ctx.input(2) : Value();
-  return setResult(ctx, ctx.build<px::LayerNormOp>(
-                            input.getType(), input, ctx.input(1), bias, *axis,
-                            APFloat(double(ctx.attrFloat("epsilon", 1e-5f)))));
+  if (failed(setResult(ctx, ctx.build<px::LayerNormOp>(
+                                input.getType(), input, ctx.input(1), bias,
+                                *axis, APFloat(epsilon)))))
+    return failure();
+  if (ctx.outputUsed(1) || ctx.outputUsed(2))
+    return convertLayerNormStats(ctx, *axis, epsilon);
+  return success();
 }
 
 LogicalResult convertGather(NodeContext &ctx) {
@@ -373,11 +454,84 @@ LogicalResult convertReduce(NodeContext &ctx) {
                             keep));
 }
 
-LogicalResult convertCrossEntropy(NodeContext &ctx) {
-  if (ctx.hasInput(2))
-    return ctx.emitError() << "class weights are not supported";
+/// SoftmaxCrossEntropyLoss with class weights or the log_prob output, from
+/// log_softmax, a one-hot selection and reductions (classes on dimension 1).
+LogicalResult convertWeightedCrossEntropy(NodeContext &ctx,
+                                          px::LossReduction reduction) {
+  Chain c(ctx);
+  RankedTensorType scoresType = ctx.inputType(0);
+  RankedTensorType labelsType = ctx.inputType(1);
+  Type element = scoresType.getElementType();
+  Type labelElement = labelsType.getElementType();
+  int64_t rank = scoresType.getRank(), classes = scoresType.getDimSize(1);
+
+  Value logp = c.typed<px::LogSoftmaxOp>(scoresType, ctx.input(0), 1);
+  // onehot[n, c, ...] = labels[n, ...] == c
+  SmallVector<int64_t> iotaShape(rank, 1);
+  iotaShape[1] = classes;
+  std::vector<int64_t> iota(classes);
+  for (int64_t i = 0; i < classes; ++i)
+    iota[i] = i;
+  DType labelDType = *fromMlirType(labelElement);
+  Value classIds = px::ConstantOp::create(
+      ctx.builder(), ctx.loc,
+      HostTensor::fromInts(iotaShape, iota, labelDType).toAttr(ctx.context()));
+  SmallVector<int64_t> expanded(labelsType.getShape());
+  expanded.insert(expanded.begin() + 1, 1);
+  Value labels = c.typed<px::ReshapeOp>(labelsType.clone(expanded),
+                                        ctx.input(1));
+  Value onehot =
+      c.inferred<px::CompareOp>(px::CompareKind::eq, labels, classIds);
+  Value picked = c.inferred<px::WhereOp>(onehot, logp, scalar(ctx, 0, element));
+  Value sum = c.inferred<px::ReduceOp>(px::ReduceKind::sum, picked,
+                                       ArrayRef<int64_t>{1}, false);
+  Value loss = c.typed<px::NegOp>(sum ? sum.getType() : Type(), sum);
+
+  // Per-sample weights: the class weight, zero where the label is ignored.
+  Value weight;
+  Value ignored;
+  if (const onnx::AttributeProto *a = ctx.attr("ignore_index"))
+    ignored = c.inferred<px::CompareOp>(px::CompareKind::eq, ctx.input(1),
+                                        scalar(ctx, a->i(), labelElement));
+  if (ctx.hasInput(2)) {
+    Value safe = ctx.input(1);
+    if (ignored)
+      safe = c.inferred<px::WhereOp>(ignored, scalar(ctx, 0, labelElement),
+                                     safe);
+    weight = c.inferred<px::GatherOp>(ctx.input(2), safe, 0);
+  }
+  if (ignored)
+    weight = c.inferred<px::WhereOp>(ignored, scalar(ctx, 0, element),
+                                     weight ? weight
+                                            : scalar(ctx, 1, element));
+  if (weight)
+    loss = c.inferred<px::MulOp>(loss, weight);
+  if (c.failed())
+    return failure();
   if (ctx.outputUsed(1))
-    return ctx.emitError() << "the log_prob output is not supported";
+    ctx.setOutput(1, logp);
+
+  SmallVector<int64_t> all =
+      llvm::to_vector(llvm::seq<int64_t>(0, rank - 1));
+  if (reduction == px::LossReduction::none) {
+    ctx.setOutput(0, loss);
+  } else if (reduction == px::LossReduction::sum || !weight) {
+    px::ReduceKind kind = reduction == px::LossReduction::sum
+                              ? px::ReduceKind::sum
+                              : px::ReduceKind::mean;
+    ctx.setOutput(0, c.inferred<px::ReduceOp>(kind, loss, all, false));
+  } else {
+    // ONNX's weighted mean divides by the total weight of the samples.
+    Value total = c.inferred<px::ReduceOp>(px::ReduceKind::sum, loss, all,
+                                           false);
+    Value norm = c.inferred<px::ReduceOp>(px::ReduceKind::sum, weight, all,
+                                          false);
+    ctx.setOutput(0, c.inferred<px::DivOp>(total, norm));
+  }
+  return success(!c.failed());
+}
+
+LogicalResult convertCrossEntropy(NodeContext &ctx) {
   std::string reduction = ctx.attrString("reduction", "mean");
   px::LossReduction kind;
   if (reduction == "mean")
@@ -388,11 +542,13 @@ LogicalResult convertCrossEntropy(NodeContext &ctx) {
     kind = px::LossReduction::none;
   else
     return ctx.emitError() << "unknown reduction '" << reduction << "'";
-  // ONNX puts classes on dimension 1; px on the last one.
-  Value scores = ctx.input(0);
   int64_t rank = ctx.inputType(0).getRank();
   if (rank < 2)
     return ctx.emitError() << "scores must have rank >= 2";
+  if (ctx.hasInput(2) || ctx.outputUsed(1))
+    return convertWeightedCrossEntropy(ctx, kind);
+  // px.cross_entropy wants the classes last; ONNX has them on dimension 1.
+  Value scores = ctx.input(0);
   if (rank > 2) {
     SmallVector<int64_t> perm = {0};
     for (int64_t d = 2; d < rank; ++d)

@@ -49,6 +49,8 @@ private:
   LogicalResult loadModel();
   FailureOr<int64_t> findOpset();
   LogicalResult importInputs(Block *body);
+  LogicalResult bindConstantInput(const onnx::ValueInfoProto &info,
+                                  StringRef file);
   LogicalResult importNodes(int64_t opset);
   FailureOr<func::FuncOp> buildFunction(Block *body);
   FailureOr<ImportedValue> importInitializer(const onnx::TensorProto &tensor);
@@ -267,6 +269,12 @@ LogicalResult Importer::importInputs(Block *body) {
     const std::string &name = info.name();
     if (!info.type().has_tensor_type())
       return emitFileError() << "input '" << name << "' is not a tensor";
+    auto bound = options.constantInputs.find(name);
+    if (bound != options.constantInputs.end()) {
+      if (failed(bindConstantInput(info, bound->second)))
+        return failure();
+      continue;
+    }
     const onnx::TypeProto::Tensor &tensor = info.type().tensor_type();
     std::optional<DType> dtype = dtypeFromOnnx(tensor.elem_type());
     if (!dtype)
@@ -316,11 +324,46 @@ LogicalResult Importer::importInputs(Block *body) {
     values[name] = {body->addArgument(type, loc), std::nullopt};
     inputNames.push_back(name);
   }
+  for (const auto &entry : options.constantInputs)
+    if (!values.count(entry.getKey()))
+      return emitFileError() << "--constant-input names '" << entry.getKey()
+                             << "', which is not a graph input";
   for (const auto &entry : options.shapes)
     if (!usedShapeNames.contains(entry.getKey()))
       return emitFileError() << "--shape names '" << entry.getKey()
                              << "', which is neither a graph input nor a "
                                 "symbolic dimension of one";
+  return success();
+}
+
+LogicalResult Importer::bindConstantInput(const onnx::ValueInfoProto &info,
+                                          StringRef file) {
+  const std::string &name = info.name();
+  auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false);
+  if (!buffer)
+    return emitFileError() << "cannot read '" << file
+                           << "': " << buffer.getError().message();
+  onnx::TensorProto tensor;
+  if (!tensor.ParseFromArray((*buffer)->getBufferStart(),
+                             static_cast<int>((*buffer)->getBufferSize())))
+    return emitFileError() << "'" << file
+                           << "' is not a serialized ONNX TensorProto";
+  Location loc = NameLoc::get(builder.getStringAttr(name), fileLoc);
+  FailureOr<HostTensor> value = decodeTensor(tensor, loc, "constant input");
+  if (failed(value))
+    return failure();
+  const onnx::TypeProto::Tensor &declared = info.type().tensor_type();
+  bool matches = dtypeFromOnnx(declared.elem_type()) == value->dtype;
+  if (matches && declared.has_shape()) {
+    matches = declared.shape().dim_size() == (int)value->shape.size();
+    for (int d = 0; matches && d < declared.shape().dim_size(); ++d)
+      matches = !declared.shape().dim(d).has_dim_value() ||
+                declared.shape().dim(d).dim_value() == value->shape[d];
+  }
+  if (!matches)
+    return emitFileError() << "--constant-input value for '" << name
+                           << "' does not match the input's declared type";
+  values[name] = {Value(), std::move(*value)};
   return success();
 }
 
@@ -512,6 +555,15 @@ std::string pxc::parseShapeOption(StringRef text, OnnxImportOptions &options) {
     shape.push_back(d);
   }
   options.shapes[name] = std::move(shape);
+  return {};
+}
+
+std::string pxc::parseConstantInputOption(StringRef text,
+                                          OnnxImportOptions &options) {
+  auto [name, file] = text.split('=');
+  if (name.empty() || file.empty())
+    return "--constant-input expects NAME=FILE.pb, got '" + text.str() + "'";
+  options.constantInputs[name] = file.str();
   return {};
 }
 

@@ -153,8 +153,10 @@ FailureOr<SliceParams> onnx_import::sliceParams(NodeContext &ctx,
                                                 ArrayRef<int64_t> shape) {
   int64_t rank = shape.size();
   FailureOr<std::vector<int64_t>> starts = ctx.constantInts(1, "starts");
+  if (failed(starts))
+    return failure();
   FailureOr<std::vector<int64_t>> ends = ctx.constantInts(2, "ends");
-  if (failed(starts) || failed(ends))
+  if (failed(ends))
     return failure();
   std::vector<int64_t> axes, steps(starts->size(), 1);
   for (int64_t i = 0; i < static_cast<int64_t>(starts->size()); ++i)
