@@ -38,13 +38,18 @@ Operation *PxDialect::materializeConstant(OpBuilder &builder, Attribute value,
 /// the module. Meshes sit at the top of a module, so lookups stay short.
 static FailureOr<MeshOp> findMesh(Operation *op) {
   for (Operation *scope = op; scope; scope = scope->getParentOp()) {
-    auto ref = scope->getAttrOfType<FlatSymbolRefAttr>(PxDialect::kMeshAttrName);
+    auto ref =
+        scope->getAttrOfType<FlatSymbolRefAttr>(PxDialect::kMeshAttrName);
     if (!ref)
       continue;
-    auto mesh = SymbolTable::lookupNearestSymbolFrom<MeshOp>(scope, ref);
+    Operation *symbol = SymbolTable::lookupNearestSymbolFrom(scope, ref);
+    if (!symbol)
+      return scope->emitError()
+             << "px.mesh refers to " << ref << ", which is not defined";
+    auto mesh = dyn_cast<MeshOp>(symbol);
     if (!mesh)
-      return scope->emitError() << "px.mesh refers to " << ref
-                                << ", which is not a px.mesh";
+      return scope->emitError() << "px.mesh refers to " << ref << ", a '"
+                                << symbol->getName() << "', not a px.mesh";
     return mesh;
   }
   auto module = op->getParentOfType<ModuleOp>();
@@ -73,17 +78,20 @@ static LogicalResult verifySbpEntry(Operation *op, Attribute attr, Type type,
   if (!tensor)
     return op->emitError() << "px.sbp on " << what
                            << " which is not a ranked tensor";
-  std::string problem = sbp::check(sbp.getNdSbp(), tensor.getRank(),
-                                   mesh.getShape().size());
+  std::string problem =
+      sbp::check(sbp.getNdSbp(), tensor.getRank(), mesh.getShape().size());
   if (!problem.empty())
     return op->emitError() << "px.sbp " << sbp << " of " << what << " "
-                           << problem;
+                           << problem << " (px.mesh @" << mesh.getSymName()
+                           << ")";
   return success();
 }
 
 /// `px.sbp` is one #px.sbp for a single value or an array with one per value.
 static LogicalResult verifySbp(Operation *op, Attribute attr, TypeRange types,
                                const Twine &what) {
+  if (types.empty())
+    return op->emitError() << "px.sbp on an op without " << what << "s";
   FailureOr<MeshOp> mesh = findMesh(op);
   if (failed(mesh))
     return failure();
@@ -97,9 +105,11 @@ static LogicalResult verifySbp(Operation *op, Attribute attr, TypeRange types,
   if (array.size() != types.size())
     return op->emitError() << "px.sbp has " << array.size() << " entries for "
                            << types.size() << " " << what << "s";
+  if (types.size() == 1)
+    return verifySbpEntry(op, array[0], types[0], *mesh, what);
   for (auto [i, entry] : llvm::enumerate(array))
-    if (failed(verifySbpEntry(op, entry, types[i], *mesh,
-                              what + " #" + Twine(i))))
+    if (failed(
+            verifySbpEntry(op, entry, types[i], *mesh, what + " #" + Twine(i))))
       return failure();
   return success();
 }
@@ -138,7 +148,13 @@ LogicalResult PxDialect::verifyRegionArgAttribute(Operation *op,
                                                   unsigned argIndex,
                                                   NamedAttribute attr) {
   if (attr.getName().getValue() == kSbpAttrName) {
-    Type type = op->getRegion(regionIndex).getArgument(argIndex).getType();
+    // A function declaration has argument attributes but no entry block, so
+    // take the type from the signature.
+    Type type;
+    if (auto func = dyn_cast<FunctionOpInterface>(op))
+      type = func.getArgumentTypes()[argIndex];
+    else
+      type = op->getRegion(regionIndex).getArgument(argIndex).getType();
     return verifySbp(op, attr.getValue(), ArrayRef<Type>(type),
                      "argument #" + Twine(argIndex));
   }

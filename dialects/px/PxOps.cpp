@@ -43,9 +43,9 @@ LogicalResult px::inferBroadcastType(std::optional<Location> loc,
     }
     SmallVector<int64_t> joined;
     if (!OpTrait::util::getBroadcastedShape(shape, type.getShape(), joined))
-      return emitOptionalError(loc, "operand shapes are not broadcastable: ",
-                               shapeStr(shape), " vs ",
-                               shapeStr(type.getShape()));
+      return emitOptionalError(
+          loc, "operand shapes are not broadcastable: ", shapeStr(shape),
+          " vs ", shapeStr(type.getShape()));
     shape = std::move(joined);
   }
   if (!elementType)
@@ -69,8 +69,8 @@ LogicalResult MeshOp::verify() {
   if (!axes)
     return success();
   if (axes->size() != shape.size())
-    return emitOpError("names ") << axes->size() << " axes but has "
-                                 << shape.size();
+    return emitOpError("has ")
+           << shape.size() << " axes but " << axes->size() << " axis names";
   llvm::SmallSet<StringRef, 4> seen;
   for (StringRef name : axes->getAsValueRange<StringAttr>())
     if (name.empty() || !seen.insert(name).second)
@@ -170,25 +170,27 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
   RankedTensorType x = tensorType(adaptor.getInput());
   RankedTensorType w = tensorType(adaptor.getWeight());
   if (x.getRank() < 1 || w.getRank() != 2)
-    return emitOptionalError(loc, "needs input rank >= 1 and a 2-D weight, "
-                                  "got ",
-                             shapeStr(x.getShape()), " and ",
-                             shapeStr(w.getShape()));
+    return emitOptionalError(
+        loc, "needs input rank >= 1 and a 2-D weight, got ",
+        shapeStr(x.getShape()), " and ", shapeStr(w.getShape()));
   bool transposed = adaptor.getTransposeW();
   int64_t k = w.getDimSize(transposed ? 1 : 0);
   int64_t n = w.getDimSize(transposed ? 0 : 1);
   if (x.getShape().back() != k)
     return emitOptionalError(loc, "input ", shapeStr(x.getShape()),
-                             " does not match weight ", shapeStr(w.getShape()),
-                             transposed ? " (transposed)" : "");
+                             " has K = ", x.getShape().back(), " but weight ",
+                             shapeStr(w.getShape()),
+                             transposed ? " (transposed)" : "", " has K = ", k);
+  if (x.getElementType() != w.getElementType())
+    return emitOptionalError(loc, "operand element types differ");
   if (Value bias = adaptor.getBias()) {
     RankedTensorType b = tensorType(bias);
     if (b.getRank() != 1 || b.getDimSize(0) != n)
       return emitOptionalError(loc, "bias ", shapeStr(b.getShape()),
-                               " should be ", n);
+                               " does not match the ", n, " output features");
+    if (b.getElementType() != x.getElementType())
+      return emitOptionalError(loc, "operand element types differ");
   }
-  if (x.getElementType() != w.getElementType())
-    return emitOptionalError(loc, "operand element types differ");
   SmallVector<int64_t> shape(x.getShape().drop_back());
   shape.push_back(n);
   types.push_back(RankedTensorType::get(shape, x.getElementType()));
@@ -211,9 +213,8 @@ static Attribute foldBinary(ArrayRef<Attribute> operands, Type resultType,
   Type element = cast<ShapedType>(resultType).getElementType();
   if (isa<FloatType>(element))
     return constFoldBinaryOp<FloatAttr, FloatAttr::ValueType, void>(
-        operands, [&](const APFloat &a, const APFloat &b) {
-          return floatFn(a, b);
-        });
+        operands,
+        [&](const APFloat &a, const APFloat &b) { return floatFn(a, b); });
   if (element.isInteger(1))
     return {};
   return constFoldBinaryOp<IntegerAttr, IntegerAttr::ValueType, void>(
@@ -331,24 +332,23 @@ static LogicalResult verifyNorm(Operation *op, RankedTensorType input,
     if (!value)
       continue;
     RankedTensorType type = tensorType(value);
-    if (type.getShape() != normalized ||
-        type.getElementType() != input.getElementType())
+    auto expected = RankedTensorType::get(normalized, input.getElementType());
+    if (type != expected)
       return op->emitOpError()
-             << name << " has type " << type << " but the normalized shape is "
-             << shapeStr(normalized) << " of " << input.getElementType();
+             << name << " has type " << type << " but normalizing dimensions ["
+             << axis << ", " << input.getRank() << ") needs " << expected;
   }
   return success();
 }
 
 LogicalResult LayerNormOp::verify() {
-  return verifyNorm(*this, getType(), getAxis(),
-                    getEpsilon().convertToDouble(),
+  return verifyNorm(*this, getType(), getAxis(), getEpsilon().convertToDouble(),
                     {{"scale", getScale()}, {"bias", getBias()}});
 }
 
 LogicalResult RmsNormOp::verify() {
-  return verifyNorm(*this, getType(), getAxis(),
-                    getEpsilon().convertToDouble(), {{"scale", getScale()}});
+  return verifyNorm(*this, getType(), getAxis(), getEpsilon().convertToDouble(),
+                    {{"scale", getScale()}});
 }
 
 //===----------------------------------------------------------------------===//
@@ -496,17 +496,19 @@ LogicalResult SplitOp::verify() {
   int64_t axis = getAxis();
   if (failed(verifyAxis(*this, axis, input.getRank())))
     return failure();
-  if (getResults().empty())
-    return emitOpError("needs at least one result");
+  // SameOperandsAndResultElementType already requires a result.
   int64_t total = 0;
   for (Type type : getResultTypes()) {
     auto result = cast<RankedTensorType>(type);
-    for (int64_t d = 0; d < input.getRank(); ++d)
-      if (d != axis && (result.getRank() != input.getRank() ||
-                        result.getDimSize(d) != input.getDimSize(d)))
-        return emitOpError("result ")
-               << shapeStr(result.getShape()) << " does not match input "
-               << shapeStr(input.getShape()) << " outside axis " << axis;
+    // The rank is compared first: with a 1-D input there is no other
+    // dimension whose comparison would catch it.
+    bool matches = result.getRank() == input.getRank();
+    for (int64_t d = 0; matches && d < input.getRank(); ++d)
+      matches = d == axis || result.getDimSize(d) == input.getDimSize(d);
+    if (!matches)
+      return emitOpError("result ")
+             << shapeStr(result.getShape()) << " does not match input "
+             << shapeStr(input.getShape()) << " outside axis " << axis;
     total += result.getDimSize(axis);
   }
   if (total != input.getDimSize(axis))
@@ -525,9 +527,9 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
                     strides = adaptor.getStrides();
   size_t rank = input.getRank();
   if (offsets.size() != rank || sizes.size() != rank || strides.size() != rank)
-    return emitOptionalError(loc, "needs one offset, size and stride per "
-                                  "dimension (rank ",
-                             rank, ")");
+    return emitOptionalError(
+        loc, "needs one offset, size and stride per dimension (rank ", rank,
+        ")");
   for (size_t d = 0; d < rank; ++d) {
     if (strides[d] == 0 || sizes[d] < 0)
       return emitOptionalError(loc, "dimension ", d,
@@ -545,11 +547,15 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
 }
 
 OpFoldResult SliceOp::fold(FoldAdaptor) {
-  if (getInput().getType() == getType() &&
-      llvm::all_of(getOffsets(), [](int64_t o) { return o == 0; }) &&
-      llvm::all_of(getStrides(), [](int64_t s) { return s == 1; }))
-    return getInput();
-  return {};
+  if (getInput().getType() != getType())
+    return {};
+  // Same sizes as the input: an identity when every dimension reads forward
+  // from 0. The stride of a dimension with at most one element is moot.
+  for (auto [offset, size, stride] :
+       llvm::zip_equal(getOffsets(), getSizes(), getStrides()))
+    if (size > 1 && (offset != 0 || stride != 1))
+      return {};
+  return getInput();
 }
 
 LogicalResult TriluOp::verify() {

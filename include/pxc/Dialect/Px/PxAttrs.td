@@ -54,6 +54,7 @@ def Px_SbpAttr : Px_Attr<"Sbp", "sbp"> {
   }];
   let parameters = (ins ArrayRefParameter<"::pxc::sbp::Sbp1D", "">:$dims);
   let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     ::pxc::sbp::NdSbp getNdSbp() const {
       return ::pxc::sbp::NdSbp(getDims().begin(), getDims().end());
