@@ -10,7 +10,8 @@ config.suffixes = [".mlir", ".onnxtxt", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.pxc_obj_root, "test")
 config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py",
-                   "lit.site.cfg.py", "unit", "lib"]
+                   "lit.site.cfg.py", "unit", "lib", "cli.test.mlir",
+                   "mesh.test.mlir"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%pxc_lib_dir", config.pxc_lib_dir))

@@ -186,12 +186,16 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   };
   if (opts.output.empty())
     return success(!llvm::errorToBool(print(llvm::outs())));
+  if (llvm::sys::fs::exists(opts.output) &&
+      !llvm::sys::fs::is_directory(opts.output))
+    return fail("cannot create '" + opts.output +
+                "': a file of that name exists");
   if (std::error_code ec = llvm::sys::fs::create_directories(opts.output))
     return fail("cannot create '" + opts.output + "': " + ec.message());
   SmallString<256> path(opts.output);
   llvm::sys::path::append(path, "model.mlir");
   if (llvm::Error err = llvm::writeToOutput(path, print))
-    return fail("cannot write '" + path + "': " + toString(std::move(err)));
+    return fail(toString(std::move(err)));
   return success();
 }
 
