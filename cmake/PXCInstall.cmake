@@ -1,1 +1,29 @@
+# `cmake --install` exports the compiler libraries as a CMake package:
+#   find_package(PXC REQUIRED CONFIG)
+#   target_link_libraries(app PRIVATE PXC::PXCPasses)
+include(CMakePackageConfigHelpers)
+include(GNUInstallDirs)
 
+get_property(PXC_EXPORTED_LIBS GLOBAL PROPERTY PXC_EXPORTED_LIBS)
+install(TARGETS ${PXC_EXPORTED_LIBS}
+  EXPORT PXCTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY include/pxc DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.h" PATTERN "*.td")
+install(DIRECTORY ${PROJECT_BINARY_DIR}/include/pxc
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.inc")
+install(EXPORT PXCTargets NAMESPACE PXC::
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/PXC)
+
+configure_package_config_file(cmake/PXCConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/PXCConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/PXC
+  PATH_VARS CMAKE_INSTALL_INCLUDEDIR)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/PXCConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/PXCConfig.cmake
+  ${PROJECT_BINARY_DIR}/PXCConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/PXC)

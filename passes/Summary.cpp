@@ -80,6 +80,14 @@ static void printValues(llvm::raw_ostream &os, StringRef title,
 }
 
 void pxc::printSummary(ModuleOp module, llvm::raw_ostream &os) {
+  for (auto mesh : module.getOps<px::MeshOp>()) {
+    os << "mesh @" << mesh.getSymName() << ": ";
+    llvm::interleave(mesh.getShape(), os, "x");
+    os << " (";
+    for (unsigned i = 0, e = mesh.getShape().size(); i < e; ++i)
+      os << (i ? ", " : "") << mesh.getAxisName(i);
+    os << "), " << mesh.getNumDevices() << " devices\n";
+  }
   for (auto func : module.getOps<func::FuncOp>()) {
     os << "function @" << func.getSymName() << "\n";
     printValues(os, "inputs", func.getArgumentTypes(), [&](unsigned i) {

@@ -10,7 +10,7 @@ config.suffixes = [".mlir", ".onnxtxt", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.pxc_obj_root, "test")
 config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py",
-                   "lit.site.cfg.py", "unit", "lib", "cli.test.mlir",
+                   "lit.site.cfg.py", "unit", "lib", "install", "cli.test.mlir",
                    "mesh.test.mlir"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
