@@ -456,7 +456,6 @@ FailureOr<bool> foldFloatUnary(NodeContext &ctx, Outputs &out) {
   return foldElementwise(ctx, out, ew);
 }
 
-double neg(double x) { return -x; }
 double reciprocal(double x) { return 1 / x; }
 double sqrtFn(double x) { return std::sqrt(x); }
 
