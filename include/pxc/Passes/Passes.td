@@ -22,4 +22,24 @@ def Summary : Pass<"px-summary", "mlir::ModuleOp"> {
   ];
 }
 
+def TestSbpSignatures : Pass<"px-test-sbp-signatures", "mlir::ModuleOp"> {
+  let summary = "Print the SBP signatures and FLOPs of every px op (testing)";
+  let description = [{
+    For every op implementing `SbpInterface`, in every function, prints its
+    FLOPs and its 1-D signatures in canonical order; with `mesh`, also the
+    number of N-D signatures on that mesh (and with `print-nd` the
+    signatures themselves), on stderr. The IR is not changed.
+
+    ```
+    pxc-opt --px-test-sbp-signatures="mesh=2,4 print-nd" model.mlir -o /dev/null
+    ```
+  }];
+  let options = [
+    ListOption<"mesh", "mesh", "int64_t",
+               "Mesh shape for the N-D signatures, e.g. 2,4">,
+    Option<"printNd", "print-nd", "bool", /*default=*/"false",
+           "List the N-D signatures instead of only counting them">,
+  ];
+}
+
 #endif // PXC_PASSES_PASSES_TD

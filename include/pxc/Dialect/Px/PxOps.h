@@ -12,6 +12,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "pxc/Dialect/Px/PxAttrs.h"
 #include "pxc/Dialect/Px/PxDialect.h"
+#include "pxc/Dialect/Px/PxInterfaces.h"
 
 namespace pxc::px {
 /// Infers the numpy-broadcast result type of `operands`. The element type is

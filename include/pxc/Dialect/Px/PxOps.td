@@ -5,6 +5,7 @@
 
 include "pxc/Dialect/Px/PxBase.td"
 include "pxc/Dialect/Px/PxAttrs.td"
+include "pxc/Dialect/Px/PxInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -34,7 +35,8 @@ def Px_MeshOp : Px_Op<"mesh", [Symbol]> {
   }];
 }
 
-def Px_ParameterOp : Px_Op<"parameter", [Pure]> {
+def Px_ParameterOp : Px_Op<"parameter", [Pure,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "A named model parameter (weights) with its initial value";
   let description = [{
     ```mlir
@@ -59,7 +61,8 @@ def Px_ParameterOp : Px_Op<"parameter", [Pure]> {
 }
 
 def Px_ConstantOp : Px_Op<"constant", [ConstantLike, Pure,
-    AllTypesMatch<["value", "result"]>]> {
+    AllTypesMatch<["value", "result"]>,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "A constant tensor";
   let arguments = (ins ElementsAttr:$value);
   let results = (outs Px_Tensor:$result);
@@ -74,7 +77,8 @@ def Px_ConstantOp : Px_Op<"constant", [ConstantLike, Pure,
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def Px_MatmulOp : Px_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
+def Px_MatmulOp : Px_Op<"matmul", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Batched matrix product with broadcasting batch dimensions";
   let description = [{
     `[..., M, K] x [..., K, N] -> [..., M, N]`; the batch dimensions follow
@@ -85,7 +89,8 @@ def Px_MatmulOp : Px_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
 }
 
-def Px_LinearOp : Px_Op<"linear", [Pure, InferTypeOpAdaptor]> {
+def Px_LinearOp : Px_Op<"linear", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Affine map y = x W (+ b), the weight optionally transposed";
   let description = [{
     `x: [..., K]`, `w: [K, N]` (or `[N, K]` with `transpose_w`, PyTorch's
@@ -106,7 +111,8 @@ def Px_LinearOp : Px_Op<"linear", [Pure, InferTypeOpAdaptor]> {
 // Binary ops broadcast their operands numpy-style; the element types match.
 class Px_BinaryOp<string mnemonic, Type operandType, list<Trait> traits = []>
     : Px_Op<mnemonic, traits # [Pure, InferTypeOpAdaptor,
-                                SameOperandsElementType]> {
+                                SameOperandsElementType,
+                                DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let arguments = (ins operandType:$lhs, operandType:$rhs);
   let results = (outs operandType:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
@@ -153,7 +159,7 @@ def Px_OrOp : Px_BinaryOp<"or", Px_BoolTensor, [Commutative]> {
 }
 
 def Px_CompareOp : Px_Op<"compare", [Pure, InferTypeOpAdaptor,
-                                     SameOperandsElementType]> {
+    SameOperandsElementType, DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Elementwise comparison producing i1";
   let arguments = (ins Px_CompareKind:$kind, Px_Tensor:$lhs,
                        Px_Tensor:$rhs);
@@ -163,7 +169,8 @@ def Px_CompareOp : Px_Op<"compare", [Pure, InferTypeOpAdaptor,
   }];
 }
 
-def Px_WhereOp : Px_Op<"where", [Pure, InferTypeOpAdaptor]> {
+def Px_WhereOp : Px_Op<"where", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Elementwise select: cond ? lhs : rhs, broadcasting all three";
   let arguments = (ins Px_BoolTensor:$condition, Px_Tensor:$lhs,
                        Px_Tensor:$rhs);
@@ -174,7 +181,8 @@ def Px_WhereOp : Px_Op<"where", [Pure, InferTypeOpAdaptor]> {
 }
 
 class Px_UnaryOp<string mnemonic, Type type, list<Trait> traits = []>
-    : Px_Op<mnemonic, traits # [Pure, SameOperandsAndResultType]> {
+    : Px_Op<mnemonic, traits # [Pure, SameOperandsAndResultType,
+                                DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let arguments = (ins type:$input);
   let results = (outs type:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
@@ -202,7 +210,8 @@ def Px_SigmoidOp : Px_UnaryOp<"sigmoid", Px_FloatTensor> {
   let summary = "1 / (1 + e^-x)";
 }
 def Px_NotOp : Px_UnaryOp<"not", Px_BoolTensor> { let summary = "!x"; }
-def Px_GeluOp : Px_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+def Px_GeluOp : Px_Op<"gelu", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "GELU, exact (erf) or tanh-approximated";
   let arguments = (ins Px_FloatTensor:$input,
                        DefaultValuedAttr<Px_GeluApprox,
@@ -213,7 +222,8 @@ def Px_GeluOp : Px_Op<"gelu", [Pure, SameOperandsAndResultType]> {
   }];
 }
 
-def Px_CastOp : Px_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+def Px_CastOp : Px_Op<"cast", [Pure, SameOperandsAndResultShape,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Element type conversion (float->int truncates toward zero)";
   let arguments = (ins Px_Tensor:$input);
   let results = (outs Px_Tensor:$result);
@@ -226,7 +236,7 @@ def Px_CastOp : Px_Op<"cast", [Pure, SameOperandsAndResultShape]> {
 //===----------------------------------------------------------------------===//
 
 class Px_AxisOp<string mnemonic> : Px_Op<mnemonic, [Pure,
-    SameOperandsAndResultType]> {
+    SameOperandsAndResultType, DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let arguments = (ins Px_FloatTensor:$input, I64Attr:$axis);
   let results = (outs Px_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
@@ -241,7 +251,8 @@ def Px_LogSoftmaxOp : Px_AxisOp<"log_softmax"> {
 }
 
 def Px_LayerNormOp : Px_Op<"layer_norm", [Pure, AttrSizedOperandSegments,
-    AllTypesMatch<["input", "result"]>]> {
+    AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Layer normalization over dimensions [axis, rank)";
   let description = [{
     `y = (x - mean) / sqrt(var + epsilon) * scale + bias`, with mean and
@@ -261,7 +272,8 @@ def Px_LayerNormOp : Px_Op<"layer_norm", [Pure, AttrSizedOperandSegments,
 }
 
 def Px_RmsNormOp : Px_Op<"rms_norm", [Pure,
-    AllTypesMatch<["input", "result"]>]> {
+    AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "RMS normalization over dimensions [axis, rank)";
   let description = [{
     `y = x / sqrt(mean(x^2) + epsilon) * scale` (LLaMA's RMSNorm).
@@ -279,7 +291,8 @@ def Px_RmsNormOp : Px_Op<"rms_norm", [Pure,
 // Data movement
 //===----------------------------------------------------------------------===//
 
-def Px_GatherOp : Px_Op<"gather", [Pure, InferTypeOpAdaptor]> {
+def Px_GatherOp : Px_Op<"gather", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Gather slices along `axis` (an embedding lookup for axis 0)";
   let description = [{
     Result shape: `data[:axis] + indices.shape + data[axis+1:]`. Negative
@@ -293,7 +306,8 @@ def Px_GatherOp : Px_Op<"gather", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
-def Px_ReshapeOp : Px_Op<"reshape", [Pure]> {
+def Px_ReshapeOp : Px_Op<"reshape", [Pure,
+    DeclareOpInterfaceMethods<Px_SbpInterface, ["isValidNdSbpSignature"]>]> {
   let summary = "Row-major reshape to the result type";
   let arguments = (ins Px_Tensor:$input);
   let results = (outs Px_Tensor:$result);
@@ -302,7 +316,8 @@ def Px_ReshapeOp : Px_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
-def Px_TransposeOp : Px_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+def Px_TransposeOp : Px_Op<"transpose", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Permute dimensions: result dim i is input dim perm[i]";
   let arguments = (ins Px_Tensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs Px_Tensor:$result);
@@ -310,7 +325,8 @@ def Px_TransposeOp : Px_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
-def Px_ExpandOp : Px_Op<"expand", [Pure]> {
+def Px_ExpandOp : Px_Op<"expand", [Pure,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Broadcast to the result shape (numpy rules)";
   let arguments = (ins Px_Tensor:$input);
   let results = (outs Px_Tensor:$result);
@@ -320,7 +336,8 @@ def Px_ExpandOp : Px_Op<"expand", [Pure]> {
 }
 
 def Px_ConcatOp : Px_Op<"concat", [Pure, InferTypeOpAdaptor,
-                                   SameOperandsAndResultElementType]> {
+    SameOperandsAndResultElementType,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Concatenate along `axis`";
   let arguments = (ins Variadic<Px_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Px_Tensor:$result);
@@ -328,7 +345,8 @@ def Px_ConcatOp : Px_Op<"concat", [Pure, InferTypeOpAdaptor,
   let hasFolder = 1;
 }
 
-def Px_SplitOp : Px_Op<"split", [Pure, SameOperandsAndResultElementType]> {
+def Px_SplitOp : Px_Op<"split", [Pure, SameOperandsAndResultElementType,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Split along `axis` into pieces sized by the result types";
   let arguments = (ins Px_Tensor:$input, I64Attr:$axis);
   let results = (outs Variadic<Px_Tensor>:$results);
@@ -336,7 +354,8 @@ def Px_SplitOp : Px_Op<"split", [Pure, SameOperandsAndResultElementType]> {
   let hasVerifier = 1;
 }
 
-def Px_SliceOp : Px_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+def Px_SliceOp : Px_Op<"slice", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Strided slice: result[i] = input[offset + i * stride] per dim";
   let description = [{
     One offset, size and stride per dimension. Strides are non-zero and may
@@ -352,7 +371,8 @@ def Px_SliceOp : Px_Op<"slice", [Pure, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
-def Px_TriluOp : Px_Op<"trilu", [Pure, SameOperandsAndResultType]> {
+def Px_TriluOp : Px_Op<"trilu", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Keep the upper (or lower) triangle of the last two dims";
   let description = [{
     Lower (default): keeps `j <= i + k`; `upper`: keeps `j >= i + k`; the rest
@@ -369,7 +389,8 @@ def Px_TriluOp : Px_Op<"trilu", [Pure, SameOperandsAndResultType]> {
 // Reductions and loss
 //===----------------------------------------------------------------------===//
 
-def Px_ReduceOp : Px_Op<"reduce", [Pure, InferTypeOpAdaptor]> {
+def Px_ReduceOp : Px_Op<"reduce", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Reduce (sum | mean | max | min) over `axes`";
   let arguments = (ins Px_ReduceKind:$kind, Px_NumTensor:$input,
                        DenseI64ArrayAttr:$axes, UnitAttr:$keepdims);
@@ -380,7 +401,8 @@ def Px_ReduceOp : Px_Op<"reduce", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
-def Px_CrossEntropyOp : Px_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
+def Px_CrossEntropyOp : Px_Op<"cross_entropy", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
   let summary = "Softmax cross-entropy of logits against integer labels";
   let description = [{
     Classes are the last dimension of `logits` (`[..., C]`); `labels` has the

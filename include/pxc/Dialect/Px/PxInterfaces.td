@@ -1,0 +1,46 @@
+//===- PxInterfaces.td - px op interfaces ------------------*- tablegen -*-===//
+
+#ifndef PXC_DIALECT_PX_PXINTERFACES_TD
+#define PXC_DIALECT_PX_PXINTERFACES_TD
+
+include "mlir/IR/OpBase.td"
+
+def Px_SbpInterface : OpInterface<"SbpInterface"> {
+  let cppNamespace = "::pxc::px";
+  let description = [{
+    The ways an op can run distributed over one mesh axis: each signature
+    gives one S(dim) / B / P(sum|max) entry per operand and per result, such
+    that running the op on every rank's local pieces (local shapes, the
+    op's attributes unchanged unless the signature's kernel rule says
+    otherwise) produces the result distributed as the signature says.
+
+    N-D signatures are products of 1-D ones over the mesh axes; see
+    `getNdSbpSignatures` in pxc/Dialect/Px/SbpSignatures.h, which also drops
+    the ones whose split dimensions do not fit the shapes.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Appends the valid 1-D signatures along one mesh axis. They depend on
+        the operand shapes (broadcasting, reshape groups) but not on the mesh;
+        the order is the op's own and may repeat entries
+        (`getSortedSbpSignatures` canonicalizes).
+      }], "void", "getSbpSignatures",
+      (ins "::llvm::SmallVectorImpl<::pxc::px::SbpSignature> &":$signatures)>,
+    InterfaceMethod<[{
+        FLOPs of one global (serial) evaluation: 2 per multiply-add of a
+        matrix product, a fixed count per element for the other ops (see
+        dialects/px/SbpRules.cpp). Meant for relative compute cost.
+      }], "double", "getComputeFlops">,
+    InterfaceMethod<[{
+        Whether an N-D product of this op's 1-D signatures, whose split
+        dimensions fit the shapes, is valid on `mesh`. Only ops whose
+        validity depends on where the split boundaries fall (reshape) need
+        more than the default.
+      }], "bool", "isValidNdSbpSignature",
+      (ins "const ::pxc::px::NdSbpSignature &":$signature,
+           "::llvm::ArrayRef<int64_t>":$mesh),
+      /*methodBody=*/"", /*defaultImplementation=*/"return true;">,
+  ];
+}
+
+#endif // PXC_DIALECT_PX_PXINTERFACES_TD
