@@ -30,7 +30,7 @@ Operation *PxDialect::materializeConstant(OpBuilder &builder, Attribute value,
 }
 
 //===----------------------------------------------------------------------===//
-// Discardable attributes: px.sbp, px.stage, px.mesh, px.name
+// Discardable attributes: px.sbp, px.sbp_in, px.stage, px.mesh, px.name
 //===----------------------------------------------------------------------===//
 
 /// The mesh that SBP attributes under `op` refer to: the one named by the
@@ -68,48 +68,49 @@ static FailureOr<MeshOp> findMesh(Operation *op) {
   return found;
 }
 
-static LogicalResult verifySbpEntry(Operation *op, Attribute attr, Type type,
-                                    MeshOp mesh, const Twine &what) {
+static LogicalResult verifySbpEntry(Operation *op, StringRef name,
+                                    Attribute attr, Type type, MeshOp mesh,
+                                    const Twine &what) {
   auto sbp = dyn_cast<SbpAttr>(attr);
   if (!sbp)
-    return op->emitError() << "px.sbp of " << what
+    return op->emitError() << name << " of " << what
                            << " must be a #px.sbp attribute, got " << attr;
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor)
-    return op->emitError() << "px.sbp on " << what
+    return op->emitError() << name << " on " << what
                            << " which is not a ranked tensor";
   std::string problem =
       sbp::check(sbp.getNdSbp(), tensor.getRank(), mesh.getShape().size());
   if (!problem.empty())
-    return op->emitError() << "px.sbp " << sbp << " of " << what << " "
+    return op->emitError() << name << " " << sbp << " of " << what << " "
                            << problem << " (px.mesh @" << mesh.getSymName()
                            << ")";
   return success();
 }
 
 /// `px.sbp` is one #px.sbp for a single value or an array with one per value.
-static LogicalResult verifySbp(Operation *op, Attribute attr, TypeRange types,
-                               const Twine &what) {
+static LogicalResult verifySbp(Operation *op, StringRef name, Attribute attr,
+                               TypeRange types, const Twine &what) {
   if (types.empty())
-    return op->emitError() << "px.sbp on an op without " << what << "s";
+    return op->emitError() << name << " on an op without " << what << "s";
   FailureOr<MeshOp> mesh = findMesh(op);
   if (failed(mesh))
     return failure();
   auto array = dyn_cast<ArrayAttr>(attr);
   if (!array) {
     if (types.size() != 1)
-      return op->emitError() << "px.sbp of " << what << "s must be an array "
+      return op->emitError() << name << " of " << what << "s must be an array "
                              << "with one #px.sbp per value";
-    return verifySbpEntry(op, attr, types.front(), *mesh, what);
+    return verifySbpEntry(op, name, attr, types.front(), *mesh, what);
   }
   if (array.size() != types.size())
-    return op->emitError() << "px.sbp has " << array.size() << " entries for "
+    return op->emitError() << name << " has " << array.size() << " entries for "
                            << types.size() << " " << what << "s";
   if (types.size() == 1)
-    return verifySbpEntry(op, array[0], types[0], *mesh, what);
+    return verifySbpEntry(op, name, array[0], types[0], *mesh, what);
   for (auto [i, entry] : llvm::enumerate(array))
-    if (failed(
-            verifySbpEntry(op, entry, types[i], *mesh, what + " #" + Twine(i))))
+    if (failed(verifySbpEntry(op, name, entry, types[i], *mesh,
+                              what + " #" + Twine(i))))
       return failure();
   return success();
 }
@@ -134,7 +135,10 @@ LogicalResult PxDialect::verifyOperationAttribute(Operation *op,
                                                   NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
   if (name == kSbpAttrName)
-    return verifySbp(op, attr.getValue(), op->getResultTypes(), "result");
+    return verifySbp(op, name, attr.getValue(), op->getResultTypes(), "result");
+  if (name == kSbpInAttrName)
+    return verifySbp(op, name, attr.getValue(), op->getOperandTypes(),
+                     "operand");
   if (name == kMeshAttrName) {
     if (!isa<FlatSymbolRefAttr>(attr.getValue()))
       return op->emitError() << "px.mesh must name a px.mesh symbol";
@@ -155,7 +159,7 @@ LogicalResult PxDialect::verifyRegionArgAttribute(Operation *op,
       type = func.getArgumentTypes()[argIndex];
     else
       type = op->getRegion(regionIndex).getArgument(argIndex).getType();
-    return verifySbp(op, attr.getValue(), ArrayRef<Type>(type),
+    return verifySbp(op, kSbpAttrName, attr.getValue(), ArrayRef<Type>(type),
                      "argument #" + Twine(argIndex));
   }
   return verifyCommonAttr(op, attr);
@@ -169,7 +173,7 @@ LogicalResult PxDialect::verifyRegionResultAttribute(Operation *op,
     auto func = dyn_cast<FunctionOpInterface>(op);
     if (!func)
       return op->emitError() << "px.sbp on a result of a non-function op";
-    return verifySbp(op, attr.getValue(),
+    return verifySbp(op, kSbpAttrName, attr.getValue(),
                      ArrayRef<Type>(func.getResultTypes()[resultIndex]),
                      "function result #" + Twine(resultIndex));
   }

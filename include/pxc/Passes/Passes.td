@@ -42,4 +42,52 @@ def TestSbpSignatures : Pass<"px-test-sbp-signatures", "mlir::ModuleOp"> {
   ];
 }
 
+def AutoSbp : Pass<"px-auto-sbp", "mlir::ModuleOp"> {
+  let summary = "Choose an N-D SBP signature for every op by a cost-model search";
+  let description = [{
+    Builds OneFlow's SBP graph of every function that has a mesh: one node
+    per op (candidates: its N-D signatures, cost: estimated compute time),
+    one per function argument (candidates: B and every fitting split), and
+    an edge per use (cost: boxing time between the producer's and the
+    consumer's SBPs, from the cluster cost model). The search (eliminations,
+    merges, greedy refinement) minimizes the estimated step time under the
+    per-device memory limit. Existing `px.sbp` attributes (on arguments,
+    results, ops) are constraints.
+
+    Writes `px.sbp` on every op result and function argument and result,
+    and `px.sbp_in` (the SBP each operand must have) on every op.
+    `seed` >= 0 picks a random valid signature per op instead (random plans
+    exercise every boxing path in tests).
+
+    ```
+    pxc-opt --px-auto-sbp="cluster=dgx-h100 memory-limit=40" model.mlir
+    ```
+  }];
+  let options = [
+    Option<"cluster", "cluster", "std::string", /*default=*/"\"dgx-a100\"",
+           "Cluster preset (dgx-a100, dgx-h100, NAME:NODES) or JSON file">,
+    Option<"memoryLimitGiB", "memory-limit", "double", /*default=*/"0.0",
+           "Per-device memory limit in GiB (0: the device memory)">,
+    Option<"seed", "seed", "int64_t", /*default=*/"-1",
+           "Pick a random valid plan with this seed instead of searching">,
+  ];
+}
+
+def InsertBoxing : Pass<"px-insert-boxing", "mlir::ModuleOp"> {
+  let summary = "Insert collectives where a producer's SBP differs from its consumer's";
+  let description = [{
+    For every operand whose producer distribution (`px.sbp` of the defining
+    op or function argument) differs from the distribution its consumer
+    expects (`px.sbp_in`, or the function result's `px.sbp` at a return),
+    inserts the cheapest chain of collectives found by the cost model
+    (`px.all_reduce`, `px.reduce_scatter`, `px.all_gather`, `px.all_to_all`,
+    `px.local_slice`, `px.local_mask`, `px.local_pad`), one mesh axis per
+    step. Runs after px-auto-sbp.
+  }];
+  let options = [
+    Option<"cluster", "cluster", "std::string", /*default=*/"\"dgx-a100\"",
+           "Cluster preset or JSON file whose costs choose the paths">,
+  ];
+}
+
 #endif // PXC_PASSES_PASSES_TD

@@ -26,7 +26,11 @@ def Px_Dialect : Dialect {
     void registerAttributes();
 
     /// Discardable attribute names.
+    /// Distribution of an op's results (or of function arguments/results).
     static constexpr ::llvm::StringLiteral kSbpAttrName = "px.sbp";
+    /// Distribution an op expects of its operands (the chosen signature's
+    /// inputs); px-insert-boxing makes the producers' px.sbp match it.
+    static constexpr ::llvm::StringLiteral kSbpInAttrName = "px.sbp_in";
     static constexpr ::llvm::StringLiteral kStageAttrName = "px.stage";
     static constexpr ::llvm::StringLiteral kMeshAttrName = "px.mesh";
     static constexpr ::llvm::StringLiteral kNameAttrName = "px.name";
