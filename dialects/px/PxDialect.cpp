@@ -36,7 +36,7 @@ Operation *PxDialect::materializeConstant(OpBuilder &builder, Attribute value,
 /// The mesh that SBP attributes under `op` refer to: the one named by the
 /// nearest `px.mesh` attribute of an enclosing op, else the only px.mesh of
 /// the module. Meshes sit at the top of a module, so lookups stay short.
-static FailureOr<MeshOp> findMesh(Operation *op) {
+FailureOr<MeshOp> px::findMesh(Operation *op) {
   for (Operation *scope = op; scope; scope = scope->getParentOp()) {
     auto ref =
         scope->getAttrOfType<FlatSymbolRefAttr>(PxDialect::kMeshAttrName);

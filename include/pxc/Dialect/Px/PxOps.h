@@ -26,4 +26,12 @@ llvm::LogicalResult inferBroadcastType(std::optional<mlir::Location> loc,
 #define GET_OP_CLASSES
 #include "pxc/Dialect/Px/PxOps.h.inc"
 
+namespace pxc::px {
+/// The mesh that SBP attributes on or under `op` refer to: the one named by
+/// the nearest `px.mesh` attribute of an enclosing op (or `op` itself), else
+/// the module's only px.mesh. Emits an error at `op` when there is none or
+/// the choice is ambiguous.
+llvm::FailureOr<MeshOp> findMesh(mlir::Operation *op);
+} // namespace pxc::px
+
 #endif // PXC_DIALECT_PX_PXOPS_H
