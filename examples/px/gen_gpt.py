@@ -58,11 +58,15 @@ def block(e, x, i, a, mask, scale, neg_inf):
     hs = H // nh
     p = f"h.{i}"
     ln1 = layer_norm(e, x, f"{p}.ln_1", B, T, H)
-    qkv = linear(e, ln1, f"{p}.attn.c_attn", B, T, H, 3 * H)
-    q, k, v = e.value(), e.value(), e.value()
-    e.lines.append(f"  {q}, {k}, {v} = px.split {qkv} {{axis = 2 : i64}} : "
-                   f"({t(B, T, 3 * H)}) -> ({t(B, T, H)}, {t(B, T, H)}, "
-                   f"{t(B, T, H)})")
+    if a.fused_qkv:
+        qkv = linear(e, ln1, f"{p}.attn.c_attn", B, T, H, 3 * H)
+        q, k, v = e.value(), e.value(), e.value()
+        e.lines.append(f"  {q}, {k}, {v} = px.split {qkv} {{axis = 2 : i64}} "
+                       f": ({t(B, T, 3 * H)}) -> ({t(B, T, H)}, "
+                       f"{t(B, T, H)}, {t(B, T, H)})")
+    else:
+        q, k, v = (linear(e, ln1, f"{p}.attn.{n}_proj", B, T, H, H)
+                   for n in "qkv")
     heads = []
     for name, perm, shape in ((q, "[0, 2, 1, 3]", (B, nh, T, hs)),
                               (k, "[0, 2, 3, 1]", (B, nh, hs, T)),
@@ -103,6 +107,9 @@ def main():
     ap.add_argument("--vocab", type=int, default=128)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--mesh", help="declare px.mesh @mesh, e.g. 2x4")
+    ap.add_argument("--fused-qkv", action="store_true",
+                    help="one [H, 3H] projection split into q, k, v (GPT-2) "
+                         "instead of three (LLaMA)")
     ap.add_argument("--loss", action="store_true",
                     help="take labels and return the mean cross-entropy")
     a = ap.parse_args()
