@@ -68,6 +68,35 @@ FailureOr<MeshOp> px::findMesh(Operation *op) {
   return found;
 }
 
+/// Entry `index` of a `px.sbp` or `px.sbp_in` attribute: a single #px.sbp
+/// describes value 0, an array has one entry per value.
+static SbpAttr sbpEntry(Attribute attr, unsigned index) {
+  if (auto array = dyn_cast_or_null<ArrayAttr>(attr))
+    return index < array.size() ? dyn_cast<SbpAttr>(array[index]) : nullptr;
+  return index == 0 ? dyn_cast_or_null<SbpAttr>(attr) : nullptr;
+}
+
+SbpAttr px::getSbp(Value value) {
+  if (auto result = dyn_cast<OpResult>(value))
+    return sbpEntry(result.getOwner()->getAttr(PxDialect::kSbpAttrName),
+                    result.getResultNumber());
+  auto arg = cast<BlockArgument>(value);
+  auto func =
+      dyn_cast_or_null<FunctionOpInterface>(arg.getOwner()->getParentOp());
+  if (!func || arg.getOwner() != &func.getFunctionBody().front())
+    return nullptr;
+  return sbpEntry(func.getArgAttr(arg.getArgNumber(), PxDialect::kSbpAttrName),
+                  0);
+}
+
+SbpAttr px::getExpectedSbp(Operation *op, unsigned index) {
+  return sbpEntry(op->getAttr(PxDialect::kSbpInAttrName), index);
+}
+
+SbpAttr px::getResultSbp(FunctionOpInterface func, unsigned index) {
+  return sbpEntry(func.getResultAttr(index, PxDialect::kSbpAttrName), 0);
+}
+
 static LogicalResult verifySbpEntry(Operation *op, StringRef name,
                                     Attribute attr, Type type, MeshOp mesh,
                                     const Twine &what) {

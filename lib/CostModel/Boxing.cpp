@@ -92,6 +92,17 @@ static bool splitLater(const NdSbp &state, size_t axis, int32_t dim) {
   return false;
 }
 
+/// Whether an axis after `axis` holds partial values of a reduction other
+/// than `reduce`. Later axes reduce first (hierarchical reading), so
+/// reducing `axis` before them would mix a sum with a max.
+static bool otherPartialLater(const NdSbp &state, size_t axis,
+                              sbp::Reduce reduce) {
+  for (size_t b = axis + 1; b < state.size(); ++b)
+    if (state[b].isPartial() && state[b].reduce != reduce)
+      return true;
+  return false;
+}
+
 namespace {
 
 /// The states of the search: every N-D SBP whose entries come from a
@@ -100,16 +111,21 @@ class StateSpace {
 public:
   StateSpace(const NdSbp &from, const NdSbp &to,
              const std::vector<int64_t> &globalShape,
-             const std::vector<int64_t> &mesh)
+             const std::vector<int64_t> &mesh, bool partialStates)
       : candidates(mesh.size()), strides(mesh.size()) {
-    // P(max) only ever helps when an endpoint has it.
-    bool withMax = false;
+    // P(max) only ever helps when an endpoint has it; P(sum) is a useful
+    // detour unless the tensor cannot hold partial values.
+    bool withSum = partialStates, withMax = false;
     for (const NdSbp *sbp : {&from, &to})
-      for (const Sbp1D &entry : *sbp)
+      for (const Sbp1D &entry : *sbp) {
+        withSum = withSum || entry == Sbp1D::partial(sbp::Reduce::Sum);
         withMax = withMax || entry == Sbp1D::partial(sbp::Reduce::Max);
+      }
     for (size_t axis = 0; axis < mesh.size(); ++axis) {
       std::vector<Sbp1D> &list = candidates[axis];
-      list = {Sbp1D::broadcast(), Sbp1D::partial(sbp::Reduce::Sum)};
+      list = {Sbp1D::broadcast()};
+      if (withSum)
+        list.push_back(Sbp1D::partial(sbp::Reduce::Sum));
       if (withMax)
         list.push_back(Sbp1D::partial(sbp::Reduce::Max));
       for (size_t d = 0; d < globalShape.size(); ++d)
@@ -177,7 +193,7 @@ struct Arrival {
 BoxingPath boxingPath(const NdSbp &from, const NdSbp &to,
                       const std::vector<int64_t> &globalShape,
                       int64_t elementBytes, const std::vector<int64_t> &mesh,
-                      const std::vector<Link> &links) {
+                      const std::vector<Link> &links, bool partialStates) {
   BoxingPath infeasible;
   infeasible.time = kInfinity;
   if (links.size() != mesh.size() || elementBytes <= 0 ||
@@ -189,7 +205,7 @@ BoxingPath boxingPath(const NdSbp &from, const NdSbp &to,
 
   // Dijkstra over single-axis changes, ordered by (time, hops, state) so
   // that ties go to fewer steps and the result is deterministic.
-  StateSpace space(from, to, globalShape, mesh);
+  StateSpace space(from, to, globalShape, mesh, partialStates);
   size_t source = space.encode(from), target = space.encode(to);
   std::vector<Arrival> arrivals(space.size());
   std::vector<bool> settled(space.size(), false);
@@ -214,7 +230,9 @@ BoxingPath boxingPath(const NdSbp &from, const NdSbp &to,
     double localSize = largestPiece(state, globalShape, mesh) * bytesPerElement;
     for (size_t axis = 0; axis < mesh.size(); ++axis) {
       const Sbp1D current = state[axis];
-      if (current.isSplit() && splitLater(state, axis, current.dim))
+      if ((current.isSplit() && splitLater(state, axis, current.dim)) ||
+          (current.isPartial() &&
+           otherPartialLater(state, axis, current.reduce)))
         continue;
       // The piece the ranks of this axis share: the tensor as split by the
       // other axes only.
@@ -277,8 +295,10 @@ BoxingPath boxingPath(const NdSbp &from, const NdSbp &to,
 double boxingTime(const NdSbp &from, const NdSbp &to,
                   const std::vector<int64_t> &globalShape, int64_t elementBytes,
                   const std::vector<int64_t> &mesh,
-                  const std::vector<Link> &links) {
-  return boxingPath(from, to, globalShape, elementBytes, mesh, links).time;
+                  const std::vector<Link> &links, bool partialStates) {
+  return boxingPath(from, to, globalShape, elementBytes, mesh, links,
+                    partialStates)
+      .time;
 }
 
 } // namespace pxc::cost

@@ -42,10 +42,12 @@ static void appendSbp(std::vector<int64_t> &key, const sbp::NdSbp &sbp) {
 const BoxingPath &CostModel::boxingPath(const sbp::NdSbp &from,
                                         const sbp::NdSbp &to,
                                         const std::vector<int64_t> &globalShape,
-                                        int64_t elementBytes) {
+                                        int64_t elementBytes,
+                                        bool partialStates) {
   std::vector<int64_t> key;
-  key.reserve(4 + globalShape.size() + from.size() + to.size());
+  key.reserve(5 + globalShape.size() + from.size() + to.size());
   key.push_back(elementBytes);
+  key.push_back(partialStates);
   key.push_back(static_cast<int64_t>(globalShape.size()));
   key.insert(key.end(), globalShape.begin(), globalShape.end());
   appendSbp(key, from);
@@ -56,7 +58,7 @@ const BoxingPath &CostModel::boxingPath(const sbp::NdSbp &from,
   return boxingCache
       .emplace(std::move(key),
                cost::boxingPath(from, to, globalShape, elementBytes, meshShape,
-                                axisLinks))
+                                axisLinks, partialStates))
       .first->second;
 }
 

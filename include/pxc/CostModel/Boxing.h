@@ -68,18 +68,25 @@ double localBytes(const sbp::NdSbp &sbp,
 /// Changing the entry of axis a is a single 1-D collective over that axis
 /// only if no later axis splits the tensor dimension that the entry splits
 /// before or after the change (splits of one dimension nest with axis 0
-/// outermost, see sbp::localBox); other changes are reached through
-/// intermediate SBPs.
+/// outermost, see sbp::localBox), and reducing a partial entry of axis a
+/// also needs every later partial entry to have the same reduction (later
+/// axes reduce first, and a sum does not commute with a max); other changes
+/// are reached through intermediate SBPs.
+///
+/// Without `partialStates`, intermediate SBPs hold no partial entries other
+/// than the endpoints' own: for tensors that cannot hold partial values
+/// (i1), which then never take a cheaper detour such as S -> P -> S.
 BoxingPath boxingPath(const sbp::NdSbp &from, const sbp::NdSbp &to,
                       const std::vector<int64_t> &globalShape,
                       int64_t elementBytes, const std::vector<int64_t> &mesh,
-                      const std::vector<Link> &links);
+                      const std::vector<Link> &links,
+                      bool partialStates = true);
 
 /// boxingPath(...).time.
 double boxingTime(const sbp::NdSbp &from, const sbp::NdSbp &to,
                   const std::vector<int64_t> &globalShape, int64_t elementBytes,
                   const std::vector<int64_t> &mesh,
-                  const std::vector<Link> &links);
+                  const std::vector<Link> &links, bool partialStates = true);
 
 } // namespace pxc::cost
 

@@ -40,12 +40,12 @@ public:
   /// the model.
   const BoxingPath &boxingPath(const sbp::NdSbp &from, const sbp::NdSbp &to,
                                const std::vector<int64_t> &globalShape,
-                               int64_t elementBytes);
+                               int64_t elementBytes, bool partialStates = true);
   /// Memoized boxingTime on this mesh.
   double boxingTime(const sbp::NdSbp &from, const sbp::NdSbp &to,
                     const std::vector<int64_t> &globalShape,
-                    int64_t elementBytes) {
-    return boxingPath(from, to, globalShape, elementBytes).time;
+                    int64_t elementBytes, bool partialStates = true) {
+    return boxingPath(from, to, globalShape, elementBytes, partialStates).time;
   }
   /// Number of memoized boxing entries.
   size_t cacheSize() const { return boxingCache.size(); }

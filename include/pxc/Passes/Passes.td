@@ -76,17 +76,34 @@ def AutoSbp : Pass<"px-auto-sbp", "mlir::ModuleOp"> {
 def InsertBoxing : Pass<"px-insert-boxing", "mlir::ModuleOp"> {
   let summary = "Insert collectives where a producer's SBP differs from its consumer's";
   let description = [{
-    For every operand whose producer distribution (`px.sbp` of the defining
-    op or function argument) differs from the distribution its consumer
-    expects (`px.sbp_in`, or the function result's `px.sbp` at a return),
-    inserts the cheapest chain of collectives found by the cost model
-    (`px.all_reduce`, `px.reduce_scatter`, `px.all_gather`, `px.all_to_all`,
-    `px.local_slice`, `px.local_mask`, `px.local_pad`), one mesh axis per
-    step. Runs after px-auto-sbp.
+    Runs after px-auto-sbp. For every operand of an op with `px.sbp_in`,
+    and every returned value (against the function result's `px.sbp`, all-B
+    when it has none; a return with neither annotation is left alone), whose
+    producer (an op result's or function argument's `px.sbp`) is distributed
+    otherwise, inserts the cheapest chain of collectives the cost model finds
+    for the cluster and mesh: `px.all_reduce`, `px.reduce_scatter`,
+    `px.all_gather`, `px.all_to_all`, `px.local_slice`, `px.local_mask`,
+    `px.local_pad`, one mesh axis per step, each with `px.sbp` = the N-D SBP
+    after its step.
+
+    Chains sit right after the producer (at the function entry for
+    arguments), in order of first use. Consumers needing a value in the
+    same distribution share one chain; a later chain starts from a
+    distribution of the value built already when that is cheaper. i1
+    tensors never pass through partial values.
+
+    ```
+    pxc-opt --px-auto-sbp --px-insert-boxing="cluster=dgx-h100" model.mlir
+    ```
+
+    Errors: a producer without `px.sbp`, an unknown cluster, a mesh larger
+    than the cluster, an SBP whose split does not fit the shape (no path),
+    a partial SBP on an i1 tensor.
   }];
   let options = [
     Option<"cluster", "cluster", "std::string", /*default=*/"\"dgx-a100\"",
-           "Cluster preset or JSON file whose costs choose the paths">,
+           "Cluster preset (dgx-a100, dgx-h100, NAME:NODES) or JSON file "
+           "whose costs choose the paths">,
   ];
 }
 

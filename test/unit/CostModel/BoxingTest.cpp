@@ -190,6 +190,62 @@ TEST_F(Boxing2x2, NestedSplitsUnwindInnerAxisFirst) {
   EXPECT_EQ(p.steps.size(), 3u);
 }
 
+TEST_F(Boxing2x2, MixedPartialsReduceInnerAxisFirst) {
+  // [P(sum), P(max)] is a sum over axis 0 of maxima over axis 1: reducing
+  // axis 0 first would sum values that are not yet maxima.
+  // Reducing axis 0 in one step would be cheapest for each of these.
+  for (auto [from, to] : {std::pair{"P(sum), P(max)", "B, P(max)"},
+                          {"P(max), P(sum)", "B, P(sum)"},
+                          {"P(sum), P(max)", "S(0), B"},
+                          {"P(max), P(sum)", "S(1), P(sum)"},
+                          {"P(sum), P(max)", "B, B"}}) {
+    BoxingPath p = path(from, to);
+    ASSERT_TRUE(p.feasible()) << from << " -> " << to;
+    sbp::NdSbp state = nd(from);
+    for (const BoxingStep &step : p.steps) {
+      for (size_t later = step.axis + 1; later < state.size(); ++later) {
+        bool mixes = step.from.isPartial() && state[later].isPartial() &&
+                     state[later].reduce != step.from.reduce;
+        EXPECT_FALSE(mixes) << from << " -> " << to << ": reduces axis "
+                            << step.axis << " of " << sbp::str(state);
+      }
+      state = step.result;
+    }
+  }
+  // As for [P, P]: reduce-scatter the maxima, all-reduce the sum of the
+  // halves, gather.
+  BoxingPath p = path("P(sum), P(max)", "B, B");
+  ASSERT_EQ(p.steps.size(), 3u);
+  EXPECT_EQ(p.steps[0].axis, 1u);
+  EXPECT_EQ(p.steps[0].kind, Collective::ReduceScatter);
+  EXPECT_EQ(p.steps[1].result, nd("B, S(0)"));
+  EXPECT_DOUBLE_EQ(p.time, 0.5 * T + 2 * 0.5 * T / 2 + 0.5 * T);
+}
+
+TEST_F(Boxing2x2, PartialDetourOnlyWhenAllowed) {
+  // Axis 1 splits dim 0, so axis 0 cannot slice it. Padding axis 1 into
+  // P(sum), slicing axis 0 and reduce-scattering axis 1 moves T/4;
+  // re-splitting axis 1 along dim 1 and back around the slice moves 3T/8.
+  auto hasPartial = [](const BoxingPath &p) {
+    for (const BoxingStep &step : p.steps)
+      for (const sbp::Sbp1D &entry : step.result)
+        if (entry.isPartial())
+          return true;
+    return false;
+  };
+  BoxingPath detour = path("B, S(0)", "S(0), S(0)");
+  EXPECT_TRUE(hasPartial(detour));
+  EXPECT_DOUBLE_EQ(detour.time, 0.5 * T / 2);
+  BoxingPath plain = boxingPath(nd("B, S(0)"), nd("S(0), S(0)"), shape, 4, mesh,
+                                link, /*partialStates=*/false);
+  EXPECT_FALSE(hasPartial(plain));
+  EXPECT_DOUBLE_EQ(plain.time, 0.5 * T / 2 + 0.5 * T / 4);
+  // Endpoints keep their own partial entries.
+  BoxingPath toPartial = boxingPath(nd("S(0), S(1)"), nd("P, B"), shape, 4,
+                                    mesh, link, /*partialStates=*/false);
+  EXPECT_TRUE(toPartial.feasible());
+}
+
 TEST_F(Boxing2x2, HierarchicalAllReduceBeatsTwoAllReduces) {
   // Direct: all-reduce over axis 0, then over axis 1: T + T.
   double direct = 2 * 0.5 * T + 2 * 0.5 * T;

@@ -51,6 +51,9 @@ struct NdSbpSignature {
   }
 };
 
+/// The checks of CollectiveOpInterface (see PxInterfaces.td).
+mlir::LogicalResult verifyCollectiveOp(mlir::Operation *op);
+
 } // namespace pxc::px
 
 #include "pxc/Dialect/Px/PxInterfaces.h.inc"

@@ -43,4 +43,24 @@ def Px_SbpInterface : OpInterface<"SbpInterface"> {
   ];
 }
 
+def Px_CollectiveOpInterface : OpInterface<"CollectiveOpInterface"> {
+  let cppNamespace = "::pxc::px";
+  let description = [{
+    A boxing step (`px.all_reduce`, `px.all_gather`, ...): it changes how
+    its operand is distributed along one mesh axis and leaves the global
+    value and type unchanged. The verifier checks the axis against the mesh,
+    split dimensions against the rank, and that the producer's `px.sbp` and
+    the op's own agree with what the op does on that axis.
+  }];
+  let methods = [
+    InterfaceMethod<"The mesh axis the op runs over.", "int64_t",
+                    "getMeshAxis">,
+    InterfaceMethod<"The entry of that axis before the op.",
+                    "::pxc::sbp::Sbp1D", "getInputSbp">,
+    InterfaceMethod<"The entry of that axis after the op.",
+                    "::pxc::sbp::Sbp1D", "getOutputSbp">,
+  ];
+  let verify = [{ return ::pxc::px::verifyCollectiveOp($_op); }];
+}
+
 #endif // PXC_DIALECT_PX_PXINTERFACES_TD

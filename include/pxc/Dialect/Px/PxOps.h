@@ -8,6 +8,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "pxc/Dialect/Px/PxAttrs.h"
@@ -32,6 +33,23 @@ namespace pxc::px {
 /// the module's only px.mesh. Emits an error at `op` when there is none or
 /// the choice is ambiguous.
 llvm::FailureOr<MeshOp> findMesh(mlir::Operation *op);
+
+/// The distribution of `value`: the `px.sbp` entry of its defining op's
+/// result or of its function argument; null when there is none.
+SbpAttr getSbp(mlir::Value value);
+/// The distribution `op` expects of operand `index` (its `px.sbp_in`
+/// entry); null when there is none.
+SbpAttr getExpectedSbp(mlir::Operation *op, unsigned index);
+/// The distribution required of result `index` of `func` at its returns
+/// (the result's `px.sbp`); null when there is none.
+SbpAttr getResultSbp(mlir::FunctionOpInterface func, unsigned index);
+
+inline sbp::Reduce toSbpReduce(PartialReduce reduce) {
+  return reduce == PartialReduce::max ? sbp::Reduce::Max : sbp::Reduce::Sum;
+}
+inline PartialReduce toPartialReduce(sbp::Reduce reduce) {
+  return reduce == sbp::Reduce::Max ? PartialReduce::max : PartialReduce::sum;
+}
 } // namespace pxc::px
 
 #endif // PXC_DIALECT_PX_PXOPS_H

@@ -421,4 +421,10 @@ def Px_CrossEntropyOp : Px_Op<"cross_entropy", [Pure, InferTypeOpAdaptor,
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Collectives (inserted by px-insert-boxing)
+//===----------------------------------------------------------------------===//
+
+include "pxc/Dialect/Px/PxCollectiveOps.td"
+
 #endif // PXC_DIALECT_PX_PXOPS_TD
