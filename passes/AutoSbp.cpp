@@ -47,9 +47,7 @@ cost::DType computeType(Type element) {
   return cost::DType::F32;
 }
 
-NdSbp toNdSbp(Attribute attr) {
-  return cast<px::SbpAttr>(attr).getNdSbp();
-}
+NdSbp toNdSbp(Attribute attr) { return cast<px::SbpAttr>(attr).getNdSbp(); }
 
 /// The SBP attributes of `count` values: one #px.sbp or an array of them.
 SmallVector<NdSbp> readSbps(Attribute attr, size_t count) {
@@ -132,8 +130,7 @@ private:
   LogicalResult addArgument(BlockArgument arg);
   LogicalResult addOp(Operation *op);
   void addReturn(func::ReturnOp ret);
-  void addNode(Node node, std::vector<double> cost,
-               std::vector<double> memory);
+  void addNode(Node node, std::vector<double> cost, std::vector<double> memory);
   void addEdges(Operation *consumer, int consumerNode);
   double computeCost(Operation *op, const px::NdSbpSignature &signature);
 
@@ -164,15 +161,14 @@ LogicalResult Planner::addArgument(BlockArgument arg) {
   Node node;
   node.arg = arg;
   SmallVector<NdSbp> sbps;
-  if (auto fixed = func.getArgAttr(arg.getArgNumber(),
-                                   px::PxDialect::kSbpAttrName))
+  if (auto fixed =
+          func.getArgAttr(arg.getArgNumber(), px::PxDialect::kSbpAttrName))
     sbps = readSbps(fixed, 1);
   else
     sbps = argumentSbps(arg, mesh);
   if (sbps.empty())
-    return emitError(arg.getLoc())
-           << "argument #" << arg.getArgNumber()
-           << " has no distribution that fits the mesh";
+    return emitError(arg.getLoc()) << "argument #" << arg.getArgNumber()
+                                   << " has no distribution that fits the mesh";
   std::vector<double> memory;
   for (NdSbp &sbp : sbps) {
     memory.push_back(
@@ -207,10 +203,10 @@ double Planner::computeCost(Operation *op,
     bytes += cost::localBytes(sbp, shapeOf(value), elementBytes(value), mesh);
   for (auto [value, sbp] : llvm::zip(op->getResults(), signature.outputs))
     bytes += cost::localBytes(sbp, shapeOf(value), elementBytes(value), mesh);
-  Type element = op->getNumResults()
-                     ? cast<RankedTensorType>(op->getResult(0).getType())
-                           .getElementType()
-                     : Type();
+  Type element =
+      op->getNumResults()
+          ? cast<RankedTensorType>(op->getResult(0).getType()).getElementType()
+          : Type();
   double compute =
       element ? model.computeTime(flops, computeType(element)) : 0.0;
   return std::max(compute, model.memoryTime(bytes));
@@ -277,12 +273,12 @@ void Planner::addReturn(func::ReturnOp ret) {
   node.op = ret;
   px::NdSbpSignature required;
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
-    SmallVector<NdSbp> fixed = readSbps(
-        func.getResultAttr(i, px::PxDialect::kSbpAttrName), 1);
+    SmallVector<NdSbp> fixed =
+        readSbps(func.getResultAttr(i, px::PxDialect::kSbpAttrName), 1);
     // Results are whole values unless the user asks otherwise.
-    required.inputs.push_back(
-        fixed.empty() ? NdSbp(mesh.size(), sbp::Sbp1D::broadcast())
-                      : fixed.front());
+    required.inputs.push_back(fixed.empty()
+                                  ? NdSbp(mesh.size(), sbp::Sbp1D::broadcast())
+                                  : fixed.front());
   }
   node.candidates.push_back(std::move(required));
   int id = graph.numNodes();
@@ -314,12 +310,16 @@ void Planner::addEdges(Operation *consumer, int consumerNode) {
     };
     SmallVector<int> fromIndex, toIndex;
     SmallVector<const NdSbp *> fromUnique, toUnique;
-    distinct([&](size_t c) -> const NdSbp & {
-      return from.candidates[c].outputs[resultIndex];
-    }, from.candidates.size(), fromIndex, fromUnique);
-    distinct([&](size_t c) -> const NdSbp & {
-      return to.candidates[c].inputs[operandIndex];
-    }, to.candidates.size(), toIndex, toUnique);
+    distinct(
+        [&](size_t c) -> const NdSbp & {
+          return from.candidates[c].outputs[resultIndex];
+        },
+        from.candidates.size(), fromIndex, fromUnique);
+    distinct(
+        [&](size_t c) -> const NdSbp & {
+          return to.candidates[c].inputs[operandIndex];
+        },
+        to.candidates.size(), toIndex, toUnique);
 
     std::vector<double> times(fromUnique.size() * toUnique.size());
     for (size_t f = 0; f < fromUnique.size(); ++f)
@@ -385,12 +385,12 @@ void Planner::annotate(ArrayRef<int> choice) {
 }
 
 void Planner::reportInfeasible(double minimum, double limit) {
-  InFlightDiagnostic diag = emitError(func.getLoc())
-                            << llvm::formatv("the leanest plan needs {0:F2} "
-                                             "GiB per device, over the limit "
-                                             "of {1:F2} GiB",
-                                             minimum / (1 << 30),
-                                             limit / (1 << 30));
+  InFlightDiagnostic diag =
+      emitError(func.getLoc())
+      << llvm::formatv("the leanest plan needs {0:F2} "
+                       "GiB per device, over the limit "
+                       "of {1:F2} GiB",
+                       minimum / (1 << 30), limit / (1 << 30));
   // The largest tensors (at their smallest local size): the ones to shard,
   // offload or shrink.
   SmallVector<std::pair<double, int>> sizes;
@@ -403,10 +403,10 @@ void Planner::reportInfeasible(double minimum, double limit) {
     if (bytes < 0.05 * minimum)
       break; // Only the tensors that matter.
     Location loc = nodes[n].op ? nodes[n].op->getLoc() : func.getLoc();
-    std::string what = nodes[n].op ? nodes[n].op->getName().getStringRef().str()
-                                   : "argument #" + std::to_string(
-                                                        nodes[n].arg
-                                                            .getArgNumber());
+    std::string what =
+        nodes[n].op
+            ? nodes[n].op->getName().getStringRef().str()
+            : "argument #" + std::to_string(nodes[n].arg.getArgNumber());
     if (auto param = dyn_cast_or_null<px::ParameterOp>(nodes[n].op))
       what += " \"" + param.getName().str() + "\"";
     diag.attachNote(loc) << llvm::formatv("{0}: {1:F2} GiB per device", what,
@@ -429,8 +429,7 @@ struct AutoSbpPass : pxc::impl::AutoSbpBase<AutoSbpPass> {
         return signalPassFailure();
   }
 
-  LogicalResult planFunction(func::FuncOp func,
-                             const cost::ClusterSpec &spec) {
+  LogicalResult planFunction(func::FuncOp func, const cost::ClusterSpec &spec) {
     FailureOr<px::MeshOp> mesh = px::findMesh(func);
     if (failed(mesh))
       return failure();

@@ -2,10 +2,13 @@
 
 #include "pxc/Passes/Pipelines.h"
 
+#include "pxc/Passes/Passes.h"
+
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+using namespace pxc;
 
 void pxc::buildParallelizePipeline(OpPassManager &pm,
                                    const ParallelizeOptions &options) {
@@ -14,6 +17,20 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   // Merge duplicated parameter reads and constants.
   pm.addPass(createCSEPass());
+  if (!options.distribute)
+    return;
+  // Choose an N-D SBP signature per op; needs the cleaned-up graph (fewer
+  // nodes) and the mesh.
+  AutoSbpOptions search;
+  search.cluster = options.cluster;
+  search.memoryLimitGiB = options.memoryLimitGiB;
+  search.seed = options.seed;
+  pm.addPass(createAutoSbp(search));
+  // Materialize the collectives the chosen signatures imply, costed by the
+  // same cluster model as the search.
+  InsertBoxingOptions boxing;
+  boxing.cluster = options.cluster;
+  pm.addPass(createInsertBoxing(boxing));
 }
 
 void pxc::registerPipelines() {

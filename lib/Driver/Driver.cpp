@@ -18,6 +18,7 @@
 #include "pxc/Passes/Summary.h"
 #include "pxc/Support/LLVM.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -73,6 +74,25 @@ struct Options {
       cl::desc("ONNX weights up to this many bytes are inlined into the IR; "
                "larger ones refer to the model file"),
       cl::init(1024), cl::cat(pxcCategory)};
+  cl::opt<std::string> cluster{
+      "cluster",
+      cl::desc("Cluster the SBP search costs plans for: dgx-a100, dgx-h100, "
+               "NAME:NODES or a JSON file (docs/cost-model.md)"),
+      cl::init("dgx-a100"), cl::cat(pxcCategory)};
+  cl::opt<double> memoryLimit{
+      "memory-limit",
+      cl::desc("Per-device memory limit in GiB (default: device memory)"),
+      cl::init(0.0), cl::cat(pxcCategory)};
+  cl::list<std::string> sbps{
+      "sbp",
+      cl::desc("Fix the distribution of an input or parameter, e.g. "
+               "--sbp=wte.weight=S(0),B (one entry per mesh axis)"),
+      cl::value_desc("NAME=SBP"), cl::cat(pxcCategory)};
+  cl::opt<int64_t> planSeed{
+      "plan-seed",
+      cl::desc("Use a random valid SBP plan with this seed instead of the "
+               "cheapest (testing)"),
+      cl::init(-1), cl::cat(pxcCategory)};
   cl::opt<bool> locations{
       "locations",
       cl::desc("Print source locations (ONNX node names) in emitted IR"),
@@ -138,11 +158,43 @@ LogicalResult declareMesh(ModuleOp module, const Options &opts) {
   OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
   ArrayAttr axes;
   if (!opts.meshAxes.empty())
-    axes = builder.getStrArrayAttr(SmallVector<StringRef>(
-        opts.meshAxes.begin(), opts.meshAxes.end()));
-  auto mesh = px::MeshOp::create(builder, module.getLoc(), "mesh", shape,
-                                 axes);
+    axes = builder.getStrArrayAttr(
+        SmallVector<StringRef>(opts.meshAxes.begin(), opts.meshAxes.end()));
+  auto mesh = px::MeshOp::create(builder, module.getLoc(), "mesh", shape, axes);
   return verify(mesh);
+}
+
+/// Applies `--sbp=NAME=SBP`: NAME is an input (px.name) or a parameter.
+LogicalResult applySbpConstraints(ModuleOp module, const Options &opts) {
+  for (const std::string &entry : opts.sbps) {
+    auto [name, text] = StringRef(entry).split('=');
+    std::optional<sbp::NdSbp> parsed = sbp::parseNd(text);
+    if (name.empty() || !parsed)
+      return fail("--sbp expects NAME=SBP such as w=S(0),B, got '" + entry +
+                  "'");
+    auto attr = px::SbpAttr::get(module.getContext(), *parsed);
+    bool found = false;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
+        auto argName =
+            func.getArgAttrOfType<StringAttr>(i, px::PxDialect::kNameAttrName);
+        if (argName && argName.getValue() == name) {
+          func.setArgAttr(i, px::PxDialect::kSbpAttrName, attr);
+          found = true;
+        }
+      }
+      func.walk([&](px::ParameterOp param) {
+        if (param.getName() == name) {
+          param->setAttr(px::PxDialect::kSbpAttrName, attr);
+          found = true;
+        }
+      });
+    }
+    if (!found)
+      return fail("--sbp names '" + name +
+                  "', which is neither an input nor a parameter");
+  }
+  return success(opts.sbps.empty() || succeeded(verify(module)));
 }
 
 OwningOpRef<ModuleOp> loadModel(MLIRContext &context, const Options &opts,
@@ -218,11 +270,18 @@ LogicalResult run(const Options &opts) {
     });
 
   OwningOpRef<ModuleOp> module = loadModel(context, opts, sourceMgr);
-  if (!module || failed(declareMesh(*module, opts)))
+  if (!module || failed(declareMesh(*module, opts)) ||
+      failed(applySbpConstraints(*module, opts)))
     return failure();
 
   PassManager pm(&context);
-  buildParallelizePipeline(pm, ParallelizeOptions());
+  ParallelizeOptions pipeline;
+  // A program with a mesh gets distributed.
+  pipeline.distribute = !module->getOps<px::MeshOp>().empty();
+  pipeline.cluster = opts.cluster.getValue();
+  pipeline.memoryLimitGiB = opts.memoryLimit.getValue();
+  pipeline.seed = opts.planSeed.getValue();
+  buildParallelizePipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return failure();
   if (failed(writeOutputs(*module, opts)))
@@ -241,7 +300,8 @@ int pxc::runDriver(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "pxc: ahead-of-time parallelization compiler\n\n"
-      "  pxc MODEL.onnx|MODEL.mlir [-o OUT] [--emit=mlir] [--mesh=2x4]\n");
+      "  pxc MODEL.onnx|MODEL.mlir [-o OUT] [--emit=mlir] [--mesh=2x4]\n"
+      "      [--cluster=dgx-a100] [--memory-limit=GB] [--sbp=NAME=S(0),B]\n");
   if (opts.listOnnxOps) {
     for (const std::string &op : getSupportedOnnxOps())
       llvm::outs() << op << "\n";

@@ -9,12 +9,31 @@
 namespace pxc {
 
 /// Options of the `pxc-parallelize` pipeline. It grows with each stage of
-/// the compiler (SBP search, pipeline partitioning, ...).
+/// the compiler (pipeline partitioning, ...).
 struct ParallelizeOptions
-    : public mlir::PassPipelineOptions<ParallelizeOptions> {};
+    : public mlir::PassPipelineOptions<ParallelizeOptions> {
+  Option<bool> distribute{
+      *this, "distribute",
+      llvm::cl::desc("Choose SBP signatures and insert boxing (needs a "
+                     "px.mesh)"),
+      llvm::cl::init(false)};
+  Option<std::string> cluster{
+      *this, "cluster",
+      llvm::cl::desc("Cluster preset (dgx-a100, dgx-h100) or JSON file"),
+      llvm::cl::init("dgx-a100")};
+  Option<double> memoryLimitGiB{
+      *this, "memory-limit",
+      llvm::cl::desc("Per-device memory limit in GiB (0: device memory)"),
+      llvm::cl::init(0.0)};
+  Option<int64_t> seed{
+      *this, "seed",
+      llvm::cl::desc("Random valid SBP plan with this seed (testing)"),
+      llvm::cl::init(-1)};
+};
 
-/// The passes that take an imported px program to a per-rank program. Today:
-/// canonicalization and CSE of the imported graph.
+/// The passes that take an imported px program towards a per-rank program:
+/// cleanup of the imported graph, then (with `distribute`) the SBP search
+/// and boxing.
 void buildParallelizePipeline(mlir::OpPassManager &pm,
                               const ParallelizeOptions &options);
 
