@@ -117,8 +117,12 @@ struct Node {
 /// Builds and solves the SBP graph of one function.
 class Planner {
 public:
-  Planner(func::FuncOp func, ArrayRef<int64_t> mesh, cost::CostModel &model)
-      : func(func), mesh(mesh.begin(), mesh.end()), model(model) {}
+  /// Without `costEdges` every boxing costs nothing: enough to enumerate
+  /// candidates for a random plan, and much cheaper on deep meshes.
+  Planner(func::FuncOp func, ArrayRef<int64_t> mesh, cost::CostModel &model,
+          bool costEdges)
+      : func(func), mesh(mesh.begin(), mesh.end()), model(model),
+        costEdges(costEdges) {}
 
   LogicalResult buildGraph();
   const sbp_search::Graph &getGraph() const { return graph; }
@@ -139,6 +143,7 @@ private:
   func::FuncOp func;
   std::vector<int64_t> mesh;
   cost::CostModel &model;
+  bool costEdges;
   sbp_search::Graph graph;
   std::vector<Node> nodes;
   /// The node and result index that define each value.
@@ -321,11 +326,18 @@ void Planner::addEdges(Operation *consumer, int consumerNode) {
         },
         to.candidates.size(), toIndex, toUnique);
 
-    std::vector<double> times(fromUnique.size() * toUnique.size());
-    for (size_t f = 0; f < fromUnique.size(); ++f)
-      for (size_t t = 0; t < toUnique.size(); ++t)
-        times[f * toUnique.size() + t] =
-            model.boxingTime(*fromUnique[f], *toUnique[t], shape, bytes);
+    // Booleans cannot pass through partial sums, so their paths avoid them.
+    bool partials =
+        !cast<RankedTensorType>(value.getType()).getElementType().isInteger(1);
+    std::vector<double> times(fromUnique.size() * toUnique.size(), 0.0);
+    std::vector<NdSbp> targets;
+    for (const NdSbp *sbp : toUnique)
+      targets.push_back(*sbp);
+    for (size_t f = 0; costEdges && f < fromUnique.size(); ++f) {
+      std::vector<double> row =
+          model.boxingTimes(*fromUnique[f], targets, shape, bytes, partials);
+      std::copy(row.begin(), row.end(), times.begin() + f * targets.size());
+    }
     std::vector<double> matrix;
     matrix.reserve(fromIndex.size() * toIndex.size());
     for (int f : fromIndex)
@@ -440,7 +452,7 @@ struct AutoSbpPass : pxc::impl::AutoSbpBase<AutoSbpPass> {
         cost::CostModel::create(spec, shape, error);
     if (!model)
       return emitError(func.getLoc()) << "px-auto-sbp: " << error;
-    Planner planner(func, shape, *model);
+    Planner planner(func, shape, *model, /*costEdges=*/seed < 0);
     if (failed(planner.buildGraph()))
       return failure();
     if (!planner.getGraph().verify(error))

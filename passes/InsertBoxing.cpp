@@ -248,35 +248,37 @@ Value Boxer::materialize(OpBuilder &builder, Location loc, Value input,
                          const cost::BoxingStep &step) {
   using cost::Collective;
   uint64_t axis = step.axis;
+  // Boxing works in the global view: the type does not change.
+  Type type = input.getType();
   Operation *op = nullptr;
   switch (step.kind) {
   case Collective::AllReduce:
-    op = AllReduceOp::create(builder, loc, input,
+    op = AllReduceOp::create(builder, loc, type, input,
                              toPartialReduce(step.from.reduce), axis);
     break;
   case Collective::ReduceScatter:
-    op = ReduceScatterOp::create(builder, loc, input,
+    op = ReduceScatterOp::create(builder, loc, type, input,
                                  toPartialReduce(step.from.reduce), step.to.dim,
                                  axis);
     break;
   case Collective::AllGather:
-    op = AllGatherOp::create(builder, loc, input, step.from.dim, axis);
+    op = AllGatherOp::create(builder, loc, type, input, step.from.dim, axis);
     break;
   case Collective::AllToAll:
-    op = AllToAllOp::create(builder, loc, input, step.from.dim, step.to.dim,
-                            axis);
+    op = AllToAllOp::create(builder, loc, type, input, step.from.dim,
+                            step.to.dim, axis);
     break;
   case Collective::LocalSlice:
-    op = LocalSliceOp::create(builder, loc, input, step.to.dim, axis);
+    op = LocalSliceOp::create(builder, loc, type, input, step.to.dim, axis);
     break;
   case Collective::LocalMask:
-    op = LocalMaskOp::create(builder, loc, input,
+    op = LocalMaskOp::create(builder, loc, type, input,
                              toPartialReduce(step.to.reduce), axis);
     break;
   case Collective::LocalPad:
-    op =
-        LocalPadOp::create(builder, loc, input, toPartialReduce(step.to.reduce),
-                           step.from.dim, axis);
+    op = LocalPadOp::create(builder, loc, type, input,
+                            toPartialReduce(step.to.reduce), step.from.dim,
+                            axis);
     break;
   case Collective::Broadcast:
   case Collective::SendRecv:

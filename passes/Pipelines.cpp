@@ -31,6 +31,9 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
   InsertBoxingOptions boxing;
   boxing.cluster = options.cluster;
   pm.addPass(createInsertBoxing(boxing));
+  // Local shapes for every rank class; needs every value's distribution to
+  // match its uses, which boxing guarantees.
+  pm.addPass(createSpmdize());
 }
 
 void pxc::registerPipelines() {

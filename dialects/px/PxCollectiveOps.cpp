@@ -9,6 +9,25 @@ using namespace pxc;
 using namespace pxc::px;
 using sbp::Sbp1D;
 
+/// `: T` when operand and result types agree (the global view), else
+/// `: T -> U` (local pieces in a per-rank function).
+ParseResult px::parseCollectiveTypes(OpAsmParser &parser, Type &input,
+                                     Type &result) {
+  if (parser.parseType(input))
+    return failure();
+  result = input;
+  if (succeeded(parser.parseOptionalArrow()))
+    return parser.parseType(result);
+  return success();
+}
+
+void px::printCollectiveTypes(OpAsmPrinter &printer, Operation *, Type input,
+                              Type result) {
+  printer << input;
+  if (result != input)
+    printer << " -> " << result;
+}
+
 /// An attribute's dimension as an Sbp1D dim; huge values saturate so that
 /// the rank check still rejects them.
 static Sbp1D splitOf(uint64_t dim) {
@@ -81,6 +100,11 @@ LogicalResult px::verifyCollectiveOp(Operation *operation) {
            << axis << " is out of range for px.mesh @" << mesh->getSymName()
            << " with " << meshRank << " axes";
 
+  Type inputType = op->getOperand(0).getType();
+  if (inputType != op->getResult(0).getType() && !isPerRankFunction(op))
+    return op->emitOpError("changes the type ")
+           << inputType << " -> " << op->getResult(0).getType()
+           << " outside a per-rank (px.ranks) function";
   int64_t rank = cast<RankedTensorType>(op->getResult(0).getType()).getRank();
   Sbp1D in = op.getInputSbp(), out = op.getOutputSbp();
   for (const Sbp1D &entry : {in, out})

@@ -7,6 +7,7 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "pxc/Dialect/Px/PxOps.h"
 #include "pxc/Support/LLVM.h"
+#include "llvm/ADT/DenseSet.h"
 
 using namespace pxc;
 using namespace pxc::px;
@@ -144,6 +145,56 @@ static LogicalResult verifySbp(Operation *op, StringRef name, Attribute attr,
   return success();
 }
 
+bool px::isPerRankFunction(Operation *op) {
+  auto func = isa<FunctionOpInterface>(op)
+                  ? op
+                  : op->getParentWithTrait<OpTrait::IsIsolatedFromAbove>();
+  return func && func->hasAttr(PxDialect::kRanksAttrName);
+}
+
+/// `px.global_type` names, per value, the global type of a local piece: same
+/// element type and rank.
+static LogicalResult verifyGlobalTypes(Operation *op, Attribute attr,
+                                       TypeRange types, const Twine &what) {
+  SmallVector<Attribute> entries;
+  if (auto array = dyn_cast<ArrayAttr>(attr))
+    entries.assign(array.begin(), array.end());
+  else
+    entries.push_back(attr);
+  if (entries.size() != types.size())
+    return op->emitError() << "px.global_type has " << entries.size()
+                           << " entries for " << types.size() << " " << what
+                           << "s";
+  for (auto [entry, type] : llvm::zip(entries, types)) {
+    auto global = dyn_cast<TypeAttr>(entry);
+    auto globalType =
+        global ? dyn_cast<RankedTensorType>(global.getValue()) : nullptr;
+    auto local = dyn_cast<RankedTensorType>(type);
+    if (!globalType || !local ||
+        globalType.getElementType() != local.getElementType() ||
+        globalType.getRank() != local.getRank())
+      return op->emitError() << "px.global_type " << entry << " of " << what
+                             << " does not match its local type " << type;
+  }
+  return success();
+}
+
+static LogicalResult verifyRanks(Operation *op, Attribute attr) {
+  auto ranks = dyn_cast<DenseI64ArrayAttr>(attr);
+  if (!ranks || ranks.empty())
+    return op->emitError() << "px.ranks must be a non-empty array<i64>";
+  FailureOr<MeshOp> mesh = findMesh(op);
+  if (failed(mesh))
+    return failure();
+  llvm::SmallDenseSet<int64_t> seen;
+  for (int64_t rank : ranks.asArrayRef())
+    if (rank < 0 || rank >= mesh->getNumDevices() || !seen.insert(rank).second)
+      return op->emitError() << "px.ranks holds rank " << rank
+                             << ", which is repeated or not on the "
+                             << mesh->getNumDevices() << "-device mesh";
+  return success();
+}
+
 static LogicalResult verifyCommonAttr(Operation *op, NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
   if (name == PxDialect::kStageAttrName) {
@@ -168,6 +219,11 @@ LogicalResult PxDialect::verifyOperationAttribute(Operation *op,
   if (name == kSbpInAttrName)
     return verifySbp(op, name, attr.getValue(), op->getOperandTypes(),
                      "operand");
+  if (name == kRanksAttrName)
+    return verifyRanks(op, attr.getValue());
+  if (name == kGlobalTypeAttrName)
+    return verifyGlobalTypes(op, attr.getValue(), op->getResultTypes(),
+                             "result");
   if (name == kMeshAttrName) {
     if (!isa<FlatSymbolRefAttr>(attr.getValue()))
       return op->emitError() << "px.mesh must name a px.mesh symbol";
@@ -180,31 +236,37 @@ LogicalResult PxDialect::verifyRegionArgAttribute(Operation *op,
                                                   unsigned regionIndex,
                                                   unsigned argIndex,
                                                   NamedAttribute attr) {
-  if (attr.getName().getValue() == kSbpAttrName) {
-    // A function declaration has argument attributes but no entry block, so
-    // take the type from the signature.
-    Type type;
-    if (auto func = dyn_cast<FunctionOpInterface>(op))
-      type = func.getArgumentTypes()[argIndex];
-    else
-      type = op->getRegion(regionIndex).getArgument(argIndex).getType();
-    return verifySbp(op, kSbpAttrName, attr.getValue(), ArrayRef<Type>(type),
-                     "argument #" + Twine(argIndex));
-  }
-  return verifyCommonAttr(op, attr);
+  StringRef name = attr.getName().getValue();
+  if (name != kSbpAttrName && name != kGlobalTypeAttrName)
+    return verifyCommonAttr(op, attr);
+  // A function declaration has argument attributes but no entry block, so
+  // take the type from the signature.
+  Type type;
+  if (auto func = dyn_cast<FunctionOpInterface>(op))
+    type = func.getArgumentTypes()[argIndex];
+  else
+    type = op->getRegion(regionIndex).getArgument(argIndex).getType();
+  if (name == kGlobalTypeAttrName)
+    return verifyGlobalTypes(op, attr.getValue(), ArrayRef<Type>(type),
+                             "argument #" + Twine(argIndex));
+  return verifySbp(op, kSbpAttrName, attr.getValue(), ArrayRef<Type>(type),
+                   "argument #" + Twine(argIndex));
 }
 
 LogicalResult PxDialect::verifyRegionResultAttribute(Operation *op,
                                                      unsigned regionIndex,
                                                      unsigned resultIndex,
                                                      NamedAttribute attr) {
-  if (attr.getName().getValue() == kSbpAttrName) {
-    auto func = dyn_cast<FunctionOpInterface>(op);
-    if (!func)
-      return op->emitError() << "px.sbp on a result of a non-function op";
-    return verifySbp(op, kSbpAttrName, attr.getValue(),
-                     ArrayRef<Type>(func.getResultTypes()[resultIndex]),
-                     "function result #" + Twine(resultIndex));
-  }
-  return verifyCommonAttr(op, attr);
+  StringRef name = attr.getName().getValue();
+  if (name != kSbpAttrName && name != kGlobalTypeAttrName)
+    return verifyCommonAttr(op, attr);
+  auto func = dyn_cast<FunctionOpInterface>(op);
+  if (!func)
+    return op->emitError() << name << " on a result of a non-function op";
+  Type type = func.getResultTypes()[resultIndex];
+  if (name == kGlobalTypeAttrName)
+    return verifyGlobalTypes(op, attr.getValue(), ArrayRef<Type>(type),
+                             "function result #" + Twine(resultIndex));
+  return verifySbp(op, kSbpAttrName, attr.getValue(), ArrayRef<Type>(type),
+                   "function result #" + Twine(resultIndex));
 }

@@ -102,7 +102,12 @@ LogicalResult ParameterOp::verify() {
   std::optional<Attribute> init = getInit();
   if (!init)
     return success();
+  // In a per-rank function the result is this rank's piece; the initial
+  // value describes the whole parameter.
   RankedTensorType type = getType();
+  if (auto global =
+          (*this)->getAttrOfType<TypeAttr>(PxDialect::kGlobalTypeAttrName))
+    type = cast<RankedTensorType>(global.getValue());
   if (auto elements = dyn_cast<ElementsAttr>(*init)) {
     if (elements.getType() != type)
       return emitOpError("initial value has type ")

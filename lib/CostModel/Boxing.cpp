@@ -3,6 +3,7 @@
 #include "pxc/CostModel/Boxing.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -109,14 +110,14 @@ namespace {
 /// per-axis candidate list, numbered in mixed radix.
 class StateSpace {
 public:
-  StateSpace(const NdSbp &from, const NdSbp &to,
+  StateSpace(const std::vector<const NdSbp *> &endpoints,
              const std::vector<int64_t> &globalShape,
              const std::vector<int64_t> &mesh, bool partialStates)
       : candidates(mesh.size()), strides(mesh.size()) {
     // P(max) only ever helps when an endpoint has it; P(sum) is a useful
     // detour unless the tensor cannot hold partial values.
     bool withSum = partialStates, withMax = false;
-    for (const NdSbp *sbp : {&from, &to})
+    for (const NdSbp *sbp : endpoints)
       for (const Sbp1D &entry : *sbp) {
         withSum = withSum || entry == Sbp1D::partial(sbp::Reduce::Sum);
         withMax = withMax || entry == Sbp1D::partial(sbp::Reduce::Max);
@@ -190,25 +191,24 @@ struct Arrival {
 
 } // namespace
 
-BoxingPath boxingPath(const NdSbp &from, const NdSbp &to,
-                      const std::vector<int64_t> &globalShape,
-                      int64_t elementBytes, const std::vector<int64_t> &mesh,
-                      const std::vector<Link> &links, bool partialStates) {
-  BoxingPath infeasible;
-  infeasible.time = kInfinity;
-  if (links.size() != mesh.size() || elementBytes <= 0 ||
-      !isValidSbp(from, globalShape, mesh) ||
-      !isValidSbp(to, globalShape, mesh))
-    return infeasible;
-  if (from == to)
-    return {};
-
-  // Dijkstra over single-axis changes, ordered by (time, hops, state) so
-  // that ties go to fewer steps and the result is deterministic.
-  StateSpace space(from, to, globalShape, mesh, partialStates);
-  size_t source = space.encode(from), target = space.encode(to);
+/// Dijkstra over single-axis changes from `source`, ordered by (time, hops,
+/// state) so that ties go to fewer steps and the result is deterministic.
+/// Stops once every state in `targets` is settled.
+static std::vector<Arrival> search(const StateSpace &space, size_t source,
+                                   const std::vector<size_t> &targets,
+                                   const std::vector<int64_t> &globalShape,
+                                   int64_t elementBytes,
+                                   const std::vector<int64_t> &mesh,
+                                   const std::vector<Link> &links) {
   std::vector<Arrival> arrivals(space.size());
   std::vector<bool> settled(space.size(), false);
+  std::vector<bool> wanted(space.size(), false);
+  size_t remaining = 0;
+  for (size_t target : targets)
+    if (!wanted[target]) {
+      wanted[target] = true;
+      ++remaining;
+    }
   using Entry = std::tuple<double, size_t, size_t>;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> queue;
   arrivals[source].time = 0;
@@ -217,14 +217,14 @@ BoxingPath boxingPath(const NdSbp &from, const NdSbp &to,
 
   NdSbp state(mesh.size()), next(mesh.size());
   std::vector<size_t> positions(mesh.size());
-  while (!queue.empty()) {
+  while (!queue.empty() && remaining > 0) {
     auto [time, hops, index] = queue.top();
     queue.pop();
     if (settled[index])
       continue;
     settled[index] = true;
-    if (index == target)
-      break;
+    if (wanted[index])
+      --remaining;
     space.decode(index, state, positions);
     next = state;
     double localSize = largestPiece(state, globalShape, mesh) * bytesPerElement;
@@ -270,8 +270,31 @@ BoxingPath boxingPath(const NdSbp &from, const NdSbp &to,
       next[axis] = current;
     }
   }
+  // Unsettled states keep their tentative arrivals; mark them unreached.
+  for (size_t index = 0; index < space.size(); ++index)
+    if (!settled[index])
+      arrivals[index].time = kInfinity;
+  return arrivals;
+}
 
-  if (!settled[target])
+BoxingPath boxingPath(const NdSbp &from, const NdSbp &to,
+                      const std::vector<int64_t> &globalShape,
+                      int64_t elementBytes, const std::vector<int64_t> &mesh,
+                      const std::vector<Link> &links, bool partialStates) {
+  BoxingPath infeasible;
+  infeasible.time = kInfinity;
+  if (links.size() != mesh.size() || elementBytes <= 0 ||
+      !isValidSbp(from, globalShape, mesh) ||
+      !isValidSbp(to, globalShape, mesh))
+    return infeasible;
+  if (from == to)
+    return {};
+
+  StateSpace space({&from, &to}, globalShape, mesh, partialStates);
+  size_t source = space.encode(from), target = space.encode(to);
+  std::vector<Arrival> arrivals =
+      search(space, source, {target}, globalShape, elementBytes, mesh, links);
+  if (!std::isfinite(arrivals[target].time))
     return infeasible;
   BoxingPath path;
   path.time = arrivals[target].time;
@@ -290,6 +313,34 @@ BoxingPath boxingPath(const NdSbp &from, const NdSbp &to,
   }
   std::reverse(path.steps.begin(), path.steps.end());
   return path;
+}
+
+std::vector<double>
+boxingTimes(const NdSbp &from, const std::vector<NdSbp> &targets,
+            const std::vector<int64_t> &globalShape, int64_t elementBytes,
+            const std::vector<int64_t> &mesh, const std::vector<Link> &links,
+            bool partialStates) {
+  std::vector<double> times(targets.size(), kInfinity);
+  if (links.size() != mesh.size() || elementBytes <= 0 ||
+      !isValidSbp(from, globalShape, mesh))
+    return times;
+  std::vector<const NdSbp *> endpoints = {&from};
+  std::vector<size_t> valid;
+  for (size_t i = 0; i < targets.size(); ++i)
+    if (isValidSbp(targets[i], globalShape, mesh)) {
+      endpoints.push_back(&targets[i]);
+      valid.push_back(i);
+    }
+  StateSpace space(endpoints, globalShape, mesh, partialStates);
+  std::vector<size_t> targetStates;
+  for (size_t i : valid)
+    targetStates.push_back(space.encode(targets[i]));
+  std::vector<Arrival> arrivals =
+      search(space, space.encode(from), targetStates, globalShape, elementBytes,
+             mesh, links);
+  for (size_t k = 0; k < valid.size(); ++k)
+    times[valid[k]] = arrivals[targetStates[k]].time;
+  return times;
 }
 
 double boxingTime(const NdSbp &from, const NdSbp &to,

@@ -39,11 +39,12 @@ static void appendSbp(std::vector<int64_t> &key, const sbp::NdSbp &sbp) {
                   static_cast<int64_t>(entry.kind));
 }
 
-const BoxingPath &CostModel::boxingPath(const sbp::NdSbp &from,
-                                        const sbp::NdSbp &to,
-                                        const std::vector<int64_t> &globalShape,
-                                        int64_t elementBytes,
-                                        bool partialStates) {
+/// The cache key of one boxing query.
+static std::vector<int64_t> boxingKey(const sbp::NdSbp &from,
+                                      const sbp::NdSbp &to,
+                                      const std::vector<int64_t> &globalShape,
+                                      int64_t elementBytes,
+                                      bool partialStates) {
   std::vector<int64_t> key;
   key.reserve(5 + globalShape.size() + from.size() + to.size());
   key.push_back(elementBytes);
@@ -52,6 +53,50 @@ const BoxingPath &CostModel::boxingPath(const sbp::NdSbp &from,
   key.insert(key.end(), globalShape.begin(), globalShape.end());
   appendSbp(key, from);
   appendSbp(key, to);
+  return key;
+}
+
+std::vector<double>
+CostModel::boxingTimes(const sbp::NdSbp &from,
+                       const std::vector<sbp::NdSbp> &targets,
+                       const std::vector<int64_t> &globalShape,
+                       int64_t elementBytes, bool partialStates) {
+  std::vector<double> times(targets.size());
+  std::vector<sbp::NdSbp> missing;
+  std::vector<size_t> missingIndex;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    std::vector<int64_t> key =
+        boxingKey(from, targets[i], globalShape, elementBytes, partialStates);
+    if (auto it = timeCache.find(key); it != timeCache.end()) {
+      times[i] = it->second;
+    } else if (auto path = boxingCache.find(key); path != boxingCache.end()) {
+      times[i] = path->second.time;
+    } else {
+      missing.push_back(targets[i]);
+      missingIndex.push_back(i);
+    }
+  }
+  if (missing.empty())
+    return times;
+  std::vector<double> found =
+      cost::boxingTimes(from, missing, globalShape, elementBytes, meshShape,
+                        axisLinks, partialStates);
+  for (size_t k = 0; k < missing.size(); ++k) {
+    times[missingIndex[k]] = found[k];
+    timeCache.emplace(
+        boxingKey(from, missing[k], globalShape, elementBytes, partialStates),
+        found[k]);
+  }
+  return times;
+}
+
+const BoxingPath &CostModel::boxingPath(const sbp::NdSbp &from,
+                                        const sbp::NdSbp &to,
+                                        const std::vector<int64_t> &globalShape,
+                                        int64_t elementBytes,
+                                        bool partialStates) {
+  std::vector<int64_t> key =
+      boxingKey(from, to, globalShape, elementBytes, partialStates);
   auto it = boxingCache.find(key);
   if (it != boxingCache.end())
     return it->second;

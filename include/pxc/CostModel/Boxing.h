@@ -82,6 +82,14 @@ BoxingPath boxingPath(const sbp::NdSbp &from, const sbp::NdSbp &to,
                       const std::vector<Link> &links,
                       bool partialStates = true);
 
+/// boxingPath(from, t, ...).time for every `t` in `targets`, from one
+/// search (the matrices of the SBP search need whole rows).
+std::vector<double>
+boxingTimes(const sbp::NdSbp &from, const std::vector<sbp::NdSbp> &targets,
+            const std::vector<int64_t> &globalShape, int64_t elementBytes,
+            const std::vector<int64_t> &mesh, const std::vector<Link> &links,
+            bool partialStates = true);
+
 /// boxingPath(...).time.
 double boxingTime(const sbp::NdSbp &from, const sbp::NdSbp &to,
                   const std::vector<int64_t> &globalShape, int64_t elementBytes,

@@ -47,6 +47,13 @@ public:
                     int64_t elementBytes, bool partialStates = true) {
     return boxingPath(from, to, globalShape, elementBytes, partialStates).time;
   }
+  /// Memoized boxingTime from `from` to each of `targets` (one search for
+  /// the ones not cached yet).
+  std::vector<double> boxingTimes(const sbp::NdSbp &from,
+                                  const std::vector<sbp::NdSbp> &targets,
+                                  const std::vector<int64_t> &globalShape,
+                                  int64_t elementBytes,
+                                  bool partialStates = true);
   /// Number of memoized boxing entries.
   size_t cacheSize() const { return boxingCache.size(); }
 
@@ -64,6 +71,8 @@ private:
   std::vector<int64_t> meshShape;
   std::vector<Link> axisLinks;
   std::unordered_map<std::vector<int64_t>, BoxingPath, KeyHash> boxingCache;
+  /// Times found by boxingTimes (paths are only computed when asked for).
+  std::unordered_map<std::vector<int64_t>, double, KeyHash> timeCache;
 };
 
 } // namespace pxc::cost

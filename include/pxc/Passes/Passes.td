@@ -107,4 +107,25 @@ def InsertBoxing : Pass<"px-insert-boxing", "mlir::ModuleOp"> {
   ];
 }
 
+def Spmdize : Pass<"px-spmdize", "mlir::ModuleOp"> {
+  let summary = "Rewrite distributed functions into per-rank functions with local shapes";
+  let description = [{
+    Runs after px-insert-boxing, when every value's distribution (`px.sbp`)
+    is what its consumers expect. Each function on a mesh becomes one
+    function per class of ranks whose local shapes agree (one function when
+    every split is even; uneven splits give the first ranks one more row and
+    so a few classes). A per-rank function carries `px.ranks`, its values
+    have their local shapes, values whose local type differs keep their
+    global type in `px.global_type`, and `px.sbp` stays, so that code
+    generation can compute every rank's offsets. Rank-dependent values are
+    made explicit first: a split constant becomes the whole constant and
+    `px.local_slice` steps; a mean over a split dimension becomes a sum and
+    a scaling by the global count.
+
+    ```
+    pxc-opt --px-auto-sbp --px-insert-boxing --px-spmdize model.mlir
+    ```
+  }];
+}
+
 #endif // PXC_PASSES_PASSES_TD

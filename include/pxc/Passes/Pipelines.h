@@ -32,8 +32,8 @@ struct ParallelizeOptions
 };
 
 /// The passes that take an imported px program towards a per-rank program:
-/// cleanup of the imported graph, then (with `distribute`) the SBP search
-/// and boxing.
+/// cleanup of the imported graph, then (with `distribute`) the SBP search,
+/// boxing and the per-rank rewrite.
 void buildParallelizePipeline(mlir::OpPassManager &pm,
                               const ParallelizeOptions &options);
 

@@ -56,7 +56,7 @@ func.func @all_to_all_same_dim(%x: tensor<4x4xf32>) {
 px.mesh @m shape = [2]
 
 func.func @type_changes(%x: tensor<4xf32>) {
-  // expected-error @+1 {{'px.all_reduce' op requires the same type for all operands and results}}
+  // expected-error @+1 {{'px.all_reduce' op changes the type 'tensor<4xf32>' -> 'tensor<8xf32>' outside a per-rank (px.ranks) function}}
   %0 = "px.all_reduce"(%x) <{mesh_axis = 0 : i64, reduce = 0 : i32}> : (tensor<4xf32>) -> tensor<8xf32>
   return
 }

@@ -355,6 +355,14 @@ void checkAllPairs(const std::vector<int64_t> &mesh,
       EXPECT_DOUBLE_EQ(sum, p.time);
     }
   }
+  // One search per source gives the same times as one per pair.
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<double> row =
+        boxingTimes(valid[i], valid, shape, 4, mesh, link);
+    for (size_t j = 0; j < n; ++j)
+      EXPECT_EQ(row[j], time[i * n + j])
+          << sbp::str(valid[i]) << " -> " << sbp::str(valid[j]);
+  }
   // Shortest paths obey the triangle inequality.
   for (size_t i = 0; i < n; ++i)
     for (size_t j = 0; j < n; ++j)

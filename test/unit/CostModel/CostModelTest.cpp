@@ -58,4 +58,23 @@ TEST(CostModel, CacheReturnsIdenticalValues) {
   EXPECT_GT(model.boxingTime(from, to, shape, 4), first.time);
 }
 
+TEST(CostModel, RowsOfTimesAgreeWithPairs) {
+  std::string error;
+  CostModel model = *CostModel::create(*preset("dgx-a100"), {2, 4}, error);
+  std::vector<int64_t> shape = {1024, 4096};
+  std::vector<sbp::NdSbp> targets = {nd("[S(0), B]"), nd("[B, B]"),
+                                     nd("[P, S(1)]"), nd("[S(1), S(0)]")};
+  sbp::NdSbp from = nd("[P, S(1)]");
+  // Known entries come from the path cache, the others from one search.
+  double known = model.boxingTime(from, targets[0], shape, 2);
+  std::vector<double> row = model.boxingTimes(from, targets, shape, 2);
+  ASSERT_EQ(row.size(), targets.size());
+  EXPECT_EQ(row[0], known);
+  EXPECT_EQ(row[2], 0);
+  for (size_t i = 0; i < targets.size(); ++i)
+    EXPECT_EQ(row[i], boxingTime(from, targets[i], shape, 2, model.mesh(),
+                                 model.links()));
+  EXPECT_EQ(model.boxingTimes(from, targets, shape, 2), row);
+}
+
 } // namespace

@@ -32,6 +32,13 @@ def Px_Dialect : Dialect {
     /// inputs); px-insert-boxing makes the producers' px.sbp match it.
     static constexpr ::llvm::StringLiteral kSbpInAttrName = "px.sbp_in";
     static constexpr ::llvm::StringLiteral kStageAttrName = "px.stage";
+    /// On a per-rank function: the linear ranks (row-major over the mesh)
+    /// that run it. Values in it have local shapes.
+    static constexpr ::llvm::StringLiteral kRanksAttrName = "px.ranks";
+    /// In a per-rank function: the global type of a result or argument
+    /// whose local type differs (needed where a rank's offset matters).
+    static constexpr ::llvm::StringLiteral kGlobalTypeAttrName =
+        "px.global_type";
     static constexpr ::llvm::StringLiteral kMeshAttrName = "px.mesh";
     static constexpr ::llvm::StringLiteral kNameAttrName = "px.name";
   }];

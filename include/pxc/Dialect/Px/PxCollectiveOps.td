@@ -22,20 +22,22 @@ def Px_PartialReduce : I32EnumAttr<"PartialReduce",
 
 def Px_NonNegativeI64 : ConfinedAttr<I64Attr, [IntNonNegative]>;
 
-// Operand and result share the global type. The group of a rank is the set
+// In the global view operand and result share the global type; in a
+// per-rank function (px.ranks, after px-spmdize) they are the local pieces
+// before and after. The group of a rank is the set
 // of ranks whose mesh coordinates differ from its own only on `mesh_axis`;
 // `c` is the rank's coordinate on that axis and `p` the axis' size. A
 // "piece" is what the group shares: the tensor as distributed by the other
 // axes (N-D SBPs read hierarchically, see docs/px-dialect.md).
 class Px_CollectiveOp<string mnemonic, Type type, dag attributes,
                       string format>
-    : Px_Op<mnemonic, [Pure, SameOperandsAndResultType,
-                       Px_CollectiveOpInterface]> {
+    : Px_Op<mnemonic, [Pure, SameOperandsAndResultElementType,
+                       SameOperandsAndResultRank, Px_CollectiveOpInterface]> {
   let arguments = !con((ins type:$input), attributes,
                        (ins Px_NonNegativeI64:$mesh_axis));
   let results = (outs type:$result);
   let assemblyFormat = format # " `mesh_axis` `=` $mesh_axis attr-dict `:` "
-                       "type($result)";
+                       "custom<CollectiveTypes>(type($input), type($result))";
   let extraClassDeclaration = [{
     /// The entry of mesh axis `mesh_axis` before and after the op.
     ::pxc::sbp::Sbp1D getInputSbp();

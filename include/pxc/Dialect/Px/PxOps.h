@@ -18,10 +18,20 @@
 namespace pxc::px {
 /// Infers the numpy-broadcast result type of `operands`. The element type is
 /// `elementType` when given, else that of the last operand.
-llvm::LogicalResult inferBroadcastType(std::optional<mlir::Location> loc,
-                                       mlir::ValueRange operands,
-                                       mlir::Type elementType,
-                                       llvm::SmallVectorImpl<mlir::Type> &types);
+/// Custom assembly of collective ops' types: `T` or `T -> U`.
+mlir::ParseResult parseCollectiveTypes(mlir::OpAsmParser &parser,
+                                       mlir::Type &input, mlir::Type &result);
+void printCollectiveTypes(mlir::OpAsmPrinter &printer, mlir::Operation *op,
+                          mlir::Type input, mlir::Type result);
+
+/// Whether `op` is in a per-rank function (one with px.ranks, made by
+/// px-spmdize), where values have local shapes.
+bool isPerRankFunction(mlir::Operation *op);
+
+llvm::LogicalResult
+inferBroadcastType(std::optional<mlir::Location> loc, mlir::ValueRange operands,
+                   mlir::Type elementType,
+                   llvm::SmallVectorImpl<mlir::Type> &types);
 } // namespace pxc::px
 
 #define GET_OP_CLASSES
