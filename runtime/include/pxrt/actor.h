@@ -1,0 +1,86 @@
+//===- actor.h - The actor engine -------------------------------*- C++ -*-===//
+//
+// OneFlow's execution model. A program on one rank is a graph of actors
+// (one per kernel or transfer). Actors exchange data through registers: a
+// register is a buffer with `count` slots; its producer writes a piece into
+// a free slot, its consumers read it and hand the slot back (credit-based
+// back-pressure). An actor acts for piece n when every input register holds
+// piece n and every output register has a free slot; with counts > 1 a
+// producer runs ahead of its consumers (pipelining). Source actors (no
+// inputs) act for pieces 0..N-1, then end-of-data propagates through the
+// graph and run() returns once every actor has drained.
+//
+// Slots live at fixed offsets in one arena per rank, chosen by the compiler
+// (px-plan-memory): slot k of a register is at offset + k * bytes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PXRT_ACTOR_H
+#define PXRT_ACTOR_H
+
+#include "pxrt/device.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pxrt {
+
+/// What an actor sees when it acts.
+struct ActContext {
+  /// The piece (step or micro-batch) being processed, from 0.
+  int64_t piece;
+  /// The slot of each input and output register for this piece, in the
+  /// order the actor declared them.
+  std::vector<void *> inputs;
+  std::vector<void *> outputs;
+  /// The stream the actor runs on.
+  Stream &stream;
+};
+
+using ActFn = std::function<void(ActContext &)>;
+
+class ActorGraph {
+public:
+  /// `arenaBytes` of memory for every register slot of this rank.
+  explicit ActorGraph(size_t arenaBytes);
+  ~ActorGraph();
+
+  char *arena();
+  /// A stream for the actors of one kind ("compute", "comm", ...); created
+  /// on first use.
+  Stream &stream(const std::string &name);
+
+  /// A register of `count` slots of `bytes` each, slot k at arena offset
+  /// `offset + k * bytes`.
+  int addRegister(std::string name, size_t bytes, int count, size_t offset);
+  /// An actor running `body` on `stream` for every piece; `order` breaks
+  /// ties between actors ready at the same time (lower first), which is how
+  /// the compiler's schedule (1F1B, ...) is imposed.
+  int addActor(std::string name, const std::string &stream,
+               std::vector<int> inputs, std::vector<int> outputs, ActFn body,
+               int64_t order = 0);
+
+  /// Runs `pieces` pieces through the graph and drains it. An exception
+  /// thrown by an actor stops the graph and is rethrown here.
+  void run(int64_t pieces);
+
+  /// Counters for tests and benchmarks.
+  struct Stats {
+    int64_t acts = 0;
+    /// Largest number of slots of one register filled at the same time.
+    int maxSlotsInUse = 0;
+  };
+  Stats stats() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
+} // namespace pxrt
+
+#endif // PXRT_ACTOR_H
