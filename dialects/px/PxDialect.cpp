@@ -197,6 +197,14 @@ static LogicalResult verifyRanks(Operation *op, Attribute attr) {
 
 static LogicalResult verifyCommonAttr(Operation *op, NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
+  if (name == PxDialect::kOffsetAttrName ||
+      name == PxDialect::kArenaBytesAttrName ||
+      name == PxDialect::kPersistentBytesAttrName) {
+    auto value = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!value || value.getValue().isNegative())
+      return op->emitError() << name << " must be a non-negative integer";
+    return success();
+  }
   if (name == PxDialect::kStageAttrName) {
     auto stage = dyn_cast<IntegerAttr>(attr.getValue());
     if (!stage || stage.getValue().isNegative())
@@ -221,6 +229,14 @@ LogicalResult PxDialect::verifyOperationAttribute(Operation *op,
                      "operand");
   if (name == kRanksAttrName)
     return verifyRanks(op, attr.getValue());
+  if (name == kOffsetsAttrName) {
+    auto offsets = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!offsets || offsets.size() != op->getNumResults() ||
+        llvm::any_of(offsets.asArrayRef(), [](int64_t o) { return o < 0; }))
+      return op->emitError() << "px.offsets must hold one non-negative "
+                                "offset per result";
+    return success();
+  }
   if (name == kGlobalTypeAttrName)
     return verifyGlobalTypes(op, attr.getValue(), op->getResultTypes(),
                              "result");

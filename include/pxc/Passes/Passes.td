@@ -128,4 +128,17 @@ def Spmdize : Pass<"px-spmdize", "mlir::ModuleOp"> {
   }];
 }
 
+def PlanMemory : Pass<"px-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Assign static arena offsets to the buffers of per-rank functions";
+  let description = [{
+    For every per-rank function (`px.ranks`): parameters are packed at the
+    start of the rank's arena (persistent); activations and arguments are
+    placed in program order by a first-fit allocator that frees a buffer
+    after its last use, so buffers with disjoint lifetimes share memory.
+    Writes `px.offsets` on ops, `px.offset` on arguments, and
+    `px.arena_bytes` / `px.persistent_bytes` on the function. Constants get
+    no buffer (code generation embeds them).
+  }];
+}
+
 #endif // PXC_PASSES_PASSES_TD

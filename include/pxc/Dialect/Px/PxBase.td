@@ -39,6 +39,14 @@ def Px_Dialect : Dialect {
     /// whose local type differs (needed where a rank's offset matters).
     static constexpr ::llvm::StringLiteral kGlobalTypeAttrName =
         "px.global_type";
+    /// px-plan-memory: arena byte offsets of an op's results (one per
+    /// result) or of a function argument, and the arena's sizes.
+    static constexpr ::llvm::StringLiteral kOffsetsAttrName = "px.offsets";
+    static constexpr ::llvm::StringLiteral kOffsetAttrName = "px.offset";
+    static constexpr ::llvm::StringLiteral kArenaBytesAttrName =
+        "px.arena_bytes";
+    static constexpr ::llvm::StringLiteral kPersistentBytesAttrName =
+        "px.persistent_bytes";
     static constexpr ::llvm::StringLiteral kMeshAttrName = "px.mesh";
     static constexpr ::llvm::StringLiteral kNameAttrName = "px.name";
   }];

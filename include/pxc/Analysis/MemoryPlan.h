@@ -1,0 +1,49 @@
+//===- MemoryPlan.h - Static buffer offsets for a per-rank function -*- C++
+//-*-===//
+//
+// Every tensor of a per-rank function gets a byte offset in the rank's
+// arena. Parameters are persistent and come first; activations are placed
+// in program order by a first-fit allocator that frees a buffer after its
+// last use, so buffers with disjoint lifetimes share memory. A buffer that
+// reuses memory must not be written before the readers of the memory's
+// previous owners are done: the plan records those owners, and code
+// generation turns them into control dependencies.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PXC_ANALYSIS_MEMORYPLAN_H
+#define PXC_ANALYSIS_MEMORYPLAN_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace pxc {
+
+struct MemoryPlan {
+  /// Buffers are aligned to this many bytes.
+  static constexpr int64_t kAlignment = 64;
+
+  /// Byte offset of every value that has a buffer: function arguments and
+  /// op results, except constants (which code generation embeds).
+  llvm::DenseMap<mlir::Value, int64_t> offsets;
+  /// Bytes of every buffer (rounded up to kAlignment).
+  llvm::DenseMap<mlir::Value, int64_t> sizes;
+  /// The values whose memory a buffer reuses (their readers must be done
+  /// before the buffer's producer runs).
+  llvm::DenseMap<mlir::Value, llvm::SmallVector<mlir::Value, 2>> reuses;
+  /// Bytes of the persistent region (parameters) at the start of the arena.
+  int64_t persistentBytes = 0;
+  /// Bytes of the whole arena.
+  int64_t arenaBytes = 0;
+};
+
+/// Bytes of a tensor of `type` (i1 elements take one byte).
+int64_t tensorBytes(mlir::Type type);
+
+/// Plans the arena of `func` (a function with a single block).
+MemoryPlan planMemory(mlir::func::FuncOp func);
+
+} // namespace pxc
+
+#endif // PXC_ANALYSIS_MEMORYPLAN_H
