@@ -112,9 +112,10 @@ TEST(MemoryPlan, NoLiveOverlapAndReuseIsOrdered) {
           continue;
         bool live = a.begin <= b.end && b.begin <= a.end;
         EXPECT_FALSE(live) << "seed " << seed << ": live buffers overlap";
-        if (a.end < b.begin)
+        if (a.end < b.begin) {
           EXPECT_TRUE(before[b.value].contains(a.value))
               << "seed " << seed << ": reuse without a dependency";
+        }
       }
   }
 }
