@@ -17,6 +17,7 @@
 #include "pxc/Passes/Pipelines.h"
 #include "pxc/Passes/Summary.h"
 #include "pxc/Support/LLVM.h"
+#include "pxc/Target/Cpu/EmitCpp.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -52,7 +53,9 @@ struct Options {
       "o", cl::desc("Output directory (without it, --emit prints to stdout)"),
       cl::value_desc("OUT"), cl::cat(pxcCategory)};
   cl::opt<std::string> emit{
-      "emit", cl::desc("What to produce: mlir (px IR after the pipeline)"),
+      "emit",
+      cl::desc("What to produce: mlir (px IR after the pipeline), source "
+               "(C++ for the CPU target)"),
       cl::init("mlir"), cl::cat(pxcCategory)};
   cl::opt<std::string> mesh{
       "mesh", cl::desc("Device mesh, e.g. 2x4 (declares px.mesh @mesh)"),
@@ -229,13 +232,25 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &context, const Options &opts,
 }
 
 LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
-  if (opts.emit != "mlir")
+  std::function<llvm::Error(llvm::raw_ostream &)> print;
+  StringRef fileName;
+  if (opts.emit == "mlir") {
+    fileName = "model.mlir";
+    print = [&](llvm::raw_ostream &os) {
+      module.print(os, OpPrintingFlags().enableDebugInfo(opts.locations));
+      return llvm::Error::success();
+    };
+  } else if (opts.emit == "source") {
+    fileName = "model.cpp";
+    print = [&](llvm::raw_ostream &os) -> llvm::Error {
+      if (failed(emitCpuProgram(module, os)))
+        return llvm::createStringError("the CPU target failed");
+      return llvm::Error::success();
+    };
+  } else {
     return fail("--emit=" + opts.emit +
-                " is not available (this build emits: mlir)");
-  auto print = [&](llvm::raw_ostream &os) {
-    module.print(os, OpPrintingFlags().enableDebugInfo(opts.locations));
-    return llvm::Error::success();
-  };
+                " is not available (this build emits: mlir, source)");
+  }
   if (opts.output.empty())
     return success(!llvm::errorToBool(print(llvm::outs())));
   if (llvm::sys::fs::exists(opts.output) &&
@@ -245,7 +260,7 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   if (std::error_code ec = llvm::sys::fs::create_directories(opts.output))
     return fail("cannot create '" + opts.output + "': " + ec.message());
   SmallString<256> path(opts.output);
-  llvm::sys::path::append(path, "model.mlir");
+  llvm::sys::path::append(path, fileName);
   if (llvm::Error err = llvm::writeToOutput(path, print))
     return fail(toString(std::move(err)));
   return success();

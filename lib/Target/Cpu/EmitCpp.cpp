@@ -1,0 +1,497 @@
+//===- EmitCpp.cpp - The CPU target: px per-rank program -> C++ -----------===//
+//
+// Every per-rank function becomes a builder of an actor graph: a register
+// per activation (at the arena offset px-plan-memory's allocator gives it),
+// an actor per op calling a libpxrt kernel (or a communicator on the "comm"
+// stream for boxing ops), input and output actors at the edges, and 0-byte
+// control registers where a buffer reuses memory whose readers must finish
+// first. Parameters live in the persistent part of the arena; constants are
+// embedded in the source.
+//
+//===----------------------------------------------------------------------===//
+
+#include "pxc/Target/Cpu/EmitCpp.h"
+
+#include "Emitter.h"
+
+#include "pxc/Analysis/MemoryPlan.h"
+#include "pxc/Dialect/Px/PxOps.h"
+#include "pxc/Support/LLVM.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <set>
+
+using namespace pxc;
+using namespace pxc::px;
+using namespace pxc::cpu_target;
+
+Type cpu_target::getGlobalType(Value value) {
+  TypeAttr global;
+  if (auto result = dyn_cast<OpResult>(value)) {
+    Attribute attr = result.getOwner()->getAttr(PxDialect::kGlobalTypeAttrName);
+    if (auto array = dyn_cast_or_null<ArrayAttr>(attr))
+      global = cast<TypeAttr>(array[result.getResultNumber()]);
+    else
+      global = dyn_cast_or_null<TypeAttr>(attr);
+  } else {
+    auto arg = cast<BlockArgument>(value);
+    if (auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+      global = func.getArgAttrOfType<TypeAttr>(arg.getArgNumber(),
+                                               PxDialect::kGlobalTypeAttrName);
+  }
+  return global ? global.getValue() : value.getType();
+}
+
+namespace {
+
+std::string dtypeOf(Type type) {
+  Type element = cast<ShapedType>(type).getElementType();
+  if (element.isF32())
+    return "DType::F32";
+  if (element.isF64())
+    return "DType::F64";
+  if (element.isF16())
+    return "DType::F16";
+  if (element.isBF16())
+    return "DType::BF16";
+  if (element.isInteger(32))
+    return "DType::I32";
+  if (element.isInteger(64))
+    return "DType::I64";
+  return "DType::Bool";
+}
+
+std::string sbpOf(SbpAttr sbp) {
+  return sbp ? sbp::str(sbp.getNdSbp()) : std::string();
+}
+
+std::string quoted(StringRef text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+/// The row-major little-endian bytes of `attr` (booleans one byte each).
+std::vector<uint8_t> denseBytes(DenseElementsAttr attr) {
+  std::vector<uint8_t> bytes;
+  auto push = [&](const APInt &value, unsigned width) {
+    for (unsigned b = 0; b < std::max(1u, width / 8); ++b)
+      bytes.push_back(
+          static_cast<uint8_t>(value.extractBitsAsZExtValue(8, b * 8)));
+  };
+  Type element = attr.getElementType();
+  if (isa<FloatType>(element)) {
+    for (const APFloat &value : attr.getValues<APFloat>())
+      push(value.bitcastToAPInt(), element.getIntOrFloatBitWidth());
+  } else if (element.isInteger(1)) {
+    for (bool value : attr.getValues<bool>())
+      bytes.push_back(value);
+  } else {
+    for (const APInt &value : attr.getValues<APInt>())
+      push(value, element.getIntOrFloatBitWidth());
+  }
+  return bytes;
+}
+
+void emitByteArray(llvm::raw_ostream &os, StringRef name,
+                   ArrayRef<uint8_t> bytes) {
+  os << "alignas(64) static const unsigned char " << name << "[] = {";
+  for (auto [i, b] : llvm::enumerate(bytes))
+    os << (i % 24 ? "" : "\n  ") << llvm::formatv("{0:x2},", b);
+  if (bytes.empty())
+    os << "0";
+  os << "};\n";
+}
+
+struct Parameter {
+  ParameterOp op; // The first definition seen (all classes agree).
+  int index;
+};
+
+class ProgramEmitter {
+public:
+  ProgramEmitter(ModuleOp module, llvm::raw_ostream &os)
+      : module(module), os(os) {}
+  LogicalResult emit();
+
+private:
+  LogicalResult collect();
+  void emitParameters();
+  LogicalResult emitClass(func::FuncOp func, int index);
+  void emitProgram();
+
+  ModuleOp module;
+  llvm::raw_ostream &os;
+  MeshOp mesh;
+  SmallVector<func::FuncOp> classes;
+  llvm::MapVector<StringRef, Parameter> parameters;
+  SmallVector<int64_t> arenaBytes;
+  SmallVector<SmallVector<int64_t>> parameterOffsets;
+};
+
+LogicalResult ProgramEmitter::collect() {
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func->hasAttr(PxDialect::kRanksAttrName))
+      classes.push_back(func);
+  if (classes.empty())
+    return module.emitError("the CPU target needs per-rank functions "
+                            "(run the pxc-parallelize pipeline with a mesh)");
+  FailureOr<MeshOp> found = findMesh(classes.front());
+  if (failed(found))
+    return failure();
+  mesh = *found;
+  // Every rank runs exactly one class.
+  std::set<int64_t> ranks;
+  func::FuncOp first = classes.front();
+  for (func::FuncOp func : classes) {
+    if (func.getFunctionType() != first.getFunctionType() &&
+        (func.getNumArguments() != first.getNumArguments() ||
+         func.getNumResults() != first.getNumResults()))
+      return func.emitError("per-rank functions of one program must have "
+                            "the same inputs and outputs");
+    for (int64_t rank :
+         func->getAttrOfType<DenseI64ArrayAttr>(PxDialect::kRanksAttrName)
+             .asArrayRef())
+      if (!ranks.insert(rank).second)
+        return func.emitError("rank ") << rank << " runs two functions";
+    func.walk([&](ParameterOp param) {
+      if (!parameters.count(param.getName()))
+        parameters.insert(
+            {param.getName(), {param, static_cast<int>(parameters.size())}});
+    });
+  }
+  if (static_cast<int64_t>(ranks.size()) != mesh.getNumDevices())
+    return first.emitError("the per-rank functions cover ")
+           << ranks.size() << " of the mesh's " << mesh.getNumDevices()
+           << " ranks";
+  return success();
+}
+
+void ProgramEmitter::emitParameters() {
+  for (auto &[name, param] : parameters) {
+    std::optional<Attribute> init = param.op.getInit();
+    if (auto dense =
+            dyn_cast_or_null<DenseElementsAttr>(init ? *init : Attribute())) {
+      auto global = cast<RankedTensorType>(getGlobalType(param.op));
+      if (dense.isSplat())
+        dense =
+            DenseElementsAttr::get(global, dense.getSplatValue<Attribute>());
+      emitByteArray(os, "parameter" + std::to_string(param.index),
+                    denseBytes(dense));
+    }
+  }
+}
+
+/// What the actor of an op reads and writes.
+struct ActorIO {
+  SmallVector<int> inputs, outputs;
+  /// Views of the operands and results, as C++ expressions.
+  SmallVector<std::string> operandViews, resultViews;
+};
+
+LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
+  MemoryPlan plan = planMemory(func);
+  arenaBytes.push_back(plan.arenaBytes);
+  SmallVector<int64_t> &offsets =
+      parameterOffsets.emplace_back(parameters.size(), -1);
+
+  std::string cls = "c" + std::to_string(index);
+  // Constants: embedded bytes, or a splat filled at start-up.
+  DenseMap<Value, std::string> constants;
+  for (auto [i, constant] : llvm::enumerate(func.getOps<ConstantOp>())) {
+    std::string name = "constant_" + cls + "_" + std::to_string(i);
+    auto attr = cast<DenseElementsAttr>(constant.getValue());
+    auto type = constant.getType();
+    if (attr.isSplat() && type.getNumElements() > 64) {
+      std::vector<uint8_t> element = denseBytes(DenseElementsAttr::get(
+          RankedTensorType::get({}, attr.getElementType()),
+          attr.getSplatValue<Attribute>()));
+      os << "static const std::vector<unsigned char> " << name << " = splat("
+         << intList(type.getShape()) << ", {";
+      for (auto [k, b] : llvm::enumerate(element))
+        os << (k ? ", " : "") << llvm::formatv("{0:x2}", b);
+      os << "});\n";
+      constants[constant] = name + ".data()";
+    } else {
+      emitByteArray(os, name, denseBytes(attr));
+      constants[constant] = name;
+    }
+  }
+
+  os << "\nstatic void build_" << cls << "(RankContext &ctx) {\n"
+     << "  ActorGraph &g = ctx.graph();\n"
+     << "  char *arena = g.arena();\n"
+     << "  (void)arena;\n";
+
+  // Registers: one per activation buffer.
+  DenseMap<Value, int> registers;
+  int next = 0;
+  auto addRegister = [&](Value value, StringRef name) {
+    int id = next++;
+    registers[value] = id;
+    os << "  const int r" << id << " = g.addRegister(" << quoted(name) << ", "
+       << plan.sizes.lookup(value) << ", 1, " << plan.offsets.lookup(value)
+       << ");\n";
+  };
+  for (BlockArgument arg : func.getArguments())
+    addRegister(arg, "arg" + std::to_string(arg.getArgNumber()));
+  func.walk([&](Operation *op) {
+    if (isa<ParameterOp>(op)) {
+      offsets[parameters.lookup(cast<ParameterOp>(op).getName()).index] =
+          plan.offsets.lookup(op->getResult(0));
+      return;
+    }
+    for (Value result : op->getResults())
+      if (plan.offsets.count(result))
+        addRegister(result, op->getName().getStringRef());
+  });
+
+  // Actors: inputs, ops, outputs. Control registers order memory reuse.
+  Block &body = func.getBody().front();
+  DenseMap<Operation *, int64_t> position;
+  for (auto [i, op] : llvm::enumerate(body))
+    position[&op] = i;
+  // Control dependencies (reader -> producer) from the memory plan.
+  llvm::MapVector<Operation *, SmallVector<Operation *>> waitsFor;
+  for (auto &[value, owners] : plan.reuses) {
+    Operation *producer = value.getDefiningOp();
+    if (!producer)
+      continue;
+    for (Value owner : owners) {
+      SmallVector<Operation *> readers(owner.getUsers());
+      if (readers.empty() && owner.getDefiningOp())
+        readers.push_back(owner.getDefiningOp());
+      for (Operation *reader : readers)
+        if (reader != producer &&
+            !llvm::is_contained(waitsFor[producer], reader))
+          waitsFor[producer].push_back(reader);
+    }
+  }
+  // Deterministic order of control registers.
+  llvm::sort(waitsFor, [&](auto &a, auto &b) {
+    return position.lookup(a.first) < position.lookup(b.first);
+  });
+  DenseMap<Operation *, SmallVector<int>> controlOut, controlIn;
+  for (auto &[producer, readers] : waitsFor) {
+    llvm::sort(readers, [&](Operation *a, Operation *b) {
+      return position.lookup(a) < position.lookup(b);
+    });
+    for (Operation *reader : readers) {
+      int id = next++;
+      os << "  const int r" << id
+         << " = g.addRegister(\"control\", 0, 1, 0);\n";
+      controlOut[reader].push_back(id);
+      controlIn[producer].push_back(id);
+    }
+  }
+
+  auto pointer = [&](Value value, ActorIO &io) -> std::string {
+    if (auto constant = value.getDefiningOp<ConstantOp>())
+      return constants.lookup(constant);
+    if (isa_and_nonnull<ParameterOp>(value.getDefiningOp()))
+      return "arena + " + std::to_string(plan.offsets.lookup(value));
+    int reg = registers.lookup(value);
+    auto *it = llvm::find(io.inputs, reg);
+    if (it == io.inputs.end()) {
+      io.inputs.push_back(reg);
+      it = io.inputs.end() - 1;
+    }
+    return "a.inputs[" + std::to_string(it - io.inputs.begin()) + "]";
+  };
+  auto view = [&](const std::string &ptr, Type type) {
+    auto tensor = cast<RankedTensorType>(type);
+    return "view(" + ptr + ", " + dtypeOf(tensor) + ", " +
+           intList(tensor.getShape()) + ")";
+  };
+  auto emitActor = [&](StringRef name, StringRef stream, const ActorIO &io,
+                       const std::string &statements, int64_t order) {
+    auto list = [](ArrayRef<int> regs) {
+      std::string out = "{";
+      for (auto [i, r] : llvm::enumerate(regs))
+        out += (i ? ", " : "") + std::string("r") + std::to_string(r);
+      return out + "}";
+    };
+    os << "  g.addActor(" << quoted(name) << ", " << quoted(stream) << ", "
+       << list(io.inputs) << ", " << list(io.outputs)
+       << ", [&ctx, arena](ActContext &a) {\n"
+       << "    (void)ctx;\n    (void)arena;\n";
+    StringRef rest = statements;
+    while (!rest.empty()) {
+      auto [line, tail] = rest.split('\n');
+      os << "    " << line << "\n";
+      rest = tail;
+    }
+    os << "  }, " << order << ");\n";
+  };
+
+  for (BlockArgument arg : func.getArguments()) {
+    ActorIO io;
+    io.outputs.push_back(registers.lookup(arg));
+    emitActor("input " + std::to_string(arg.getArgNumber()), "compute", io,
+              "ctx.loadInput(" + std::to_string(arg.getArgNumber()) +
+                  ", a.piece, a.outputs[0]);",
+              -1);
+  }
+  for (Operation &op : body) {
+    if (isa<ParameterOp, ConstantOp>(op))
+      continue;
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+        ActorIO io;
+        std::string ptr = pointer(value, io);
+        emitActor("output " + std::to_string(i), "compute", io,
+                  "ctx.storeOutput(" + std::to_string(i) + ", a.piece, " + ptr +
+                      ");",
+                  position.lookup(&op));
+      }
+      continue;
+    }
+    ActorIO io;
+    for (Value operand : op.getOperands())
+      io.operandViews.push_back(view(pointer(operand, io), operand.getType()));
+    for (auto [j, result] : llvm::enumerate(op.getResults())) {
+      io.outputs.push_back(registers.lookup(result));
+      io.resultViews.push_back(
+          view("a.outputs[" + std::to_string(j) + "]", result.getType()));
+    }
+    for (int reg : controlIn.lookup(&op))
+      io.inputs.push_back(reg);
+    for (int reg : controlOut.lookup(&op))
+      io.outputs.push_back(reg);
+    std::string statements;
+    llvm::raw_string_ostream body(statements);
+    bool collective = isa<CollectiveOpInterface>(op);
+    // Local boxing steps (slice, mask, pad) do not communicate.
+    bool communicates =
+        isa<AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp>(op);
+    LogicalResult emitted =
+        collective
+            ? emitCollective(&op, io.operandViews[0], io.resultViews[0], body)
+            : emitKernelCall(&op, io.operandViews, io.resultViews, body);
+    if (failed(emitted))
+      return failure();
+    emitActor(op.getName().getStringRef().str() + " #" +
+                  std::to_string(position.lookup(&op)),
+              communicates ? "comm" : "compute", io, statements,
+              position.lookup(&op));
+  }
+  os << "}\n";
+  return success();
+}
+
+std::string tensorSpec(StringRef name, Type type, SbpAttr sbp) {
+  auto tensor = cast<RankedTensorType>(type);
+  return "TensorSpec{" + quoted(name) + ", " + dtypeOf(tensor) + ", " +
+         intList(tensor.getShape()) + ", " + quoted(sbpOf(sbp)) + "}";
+}
+
+void ProgramEmitter::emitProgram() {
+  func::FuncOp first = classes.front();
+  os << "\nstatic Program makeProgram() {\n"
+     << "  Program p;\n"
+     << "  p.mesh = " << intList(mesh.getShape()) << ";\n";
+  for (BlockArgument arg : first.getArguments()) {
+    auto name = first.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                   PxDialect::kNameAttrName);
+    os << "  p.inputs.push_back("
+       << tensorSpec(
+              name ? name.getValue()
+                   : StringRef("input" + std::to_string(arg.getArgNumber())),
+              getGlobalType(arg), getSbp(arg))
+       << ");\n";
+  }
+  for (unsigned i = 0, e = first.getNumResults(); i < e; ++i) {
+    auto name =
+        first.getResultAttrOfType<StringAttr>(i, PxDialect::kNameAttrName);
+    auto global =
+        first.getResultAttrOfType<TypeAttr>(i, PxDialect::kGlobalTypeAttrName);
+    auto sbp = first.getResultAttrOfType<SbpAttr>(i, PxDialect::kSbpAttrName);
+    os << "  p.outputs.push_back("
+       << tensorSpec(
+              name ? name.getValue() : StringRef("output" + std::to_string(i)),
+              global ? global.getValue() : first.getResultTypes()[i], sbp)
+       << ");\n";
+  }
+  for (auto &[name, param] : parameters) {
+    os << "  {\n    ParameterSpec s;\n    s.tensor = "
+       << tensorSpec(name, getGlobalType(param.op), getSbp(param.op)) << ";\n";
+    std::optional<Attribute> init = param.op.getInit();
+    if (!init) {
+      os << "    s.init = ParameterSpec::Init::Zeros;\n";
+    } else if (auto initializer = dyn_cast<InitializerAttr>(*init)) {
+      const char *kinds[] = {"Zeros", "Ones", "Normal", "Uniform"};
+      os << "    s.init = ParameterSpec::Init::"
+         << kinds[static_cast<int>(initializer.getKind())] << ";\n"
+         << "    s.a = "
+         << llvm::formatv("{0:e}", initializer.getA().convertToDouble())
+         << ";\n    s.b = "
+         << llvm::formatv("{0:e}", initializer.getB().convertToDouble())
+         << ";\n";
+    } else if (auto external = dyn_cast<ExternalDataAttr>(*init)) {
+      os << "    s.init = ParameterSpec::Init::File;\n"
+         << "    s.path = " << quoted(external.getPath()) << ";\n"
+         << "    s.offset = " << external.getOffset() << ";\n";
+    } else {
+      os << "    s.init = ParameterSpec::Init::Data;\n"
+         << "    s.data = parameter" << param.index << ";\n";
+    }
+    os << "    p.parameters.push_back(s);\n  }\n";
+  }
+  for (auto [i, func] : llvm::enumerate(classes)) {
+    os << "  p.classes.push_back(RankClass{"
+       << intList(
+              func->getAttrOfType<DenseI64ArrayAttr>(PxDialect::kRanksAttrName)
+                  .asArrayRef())
+       << ", " << arenaBytes[i] << ", " << intList(parameterOffsets[i])
+       << ", build_c" << i << "});\n";
+  }
+  os << "  return p;\n}\n\n"
+     << "int main(int argc, char **argv) {\n"
+     << "  static const Program program = makeProgram();\n"
+     << "  return runMain(argc, argv, program);\n}\n";
+}
+
+LogicalResult ProgramEmitter::emit() {
+  if (failed(collect()))
+    return failure();
+  os << "// Generated by pxc: one program for a " << mesh.getNumDevices()
+     << "-device mesh; compile against libpxrt.\n"
+     << "#include \"pxrt/kernels.h\"\n"
+     << "#include \"pxrt/program.h\"\n\n"
+     << "#include <cmath>\n#include <optional>\n#include <vector>\n\n"
+     << "using namespace pxrt;\nusing namespace pxrt::cpu;\n\n"
+     << "static TensorView view(const void *data, DType type,\n"
+     << "                       std::initializer_list<int64_t> shape) {\n"
+     << "  return contiguousView(data, type, shape);\n}\n\n"
+     << "// A tensor whose elements all have the bytes `element`.\n"
+     << "static std::vector<unsigned char>\n"
+     << "splat(std::initializer_list<int64_t> shape,\n"
+     << "      std::initializer_list<unsigned char> element) {\n"
+     << "  size_t n = 1;\n  for (int64_t d : shape)\n    n *= d;\n"
+     << "  std::vector<unsigned char> data;\n"
+     << "  data.reserve(n * element.size());\n"
+     << "  for (size_t i = 0; i < n; ++i)\n"
+     << "    data.insert(data.end(), element.begin(), element.end());\n"
+     << "  return data;\n}\n\n";
+  emitParameters();
+  for (auto [i, func] : llvm::enumerate(classes))
+    if (failed(emitClass(func, i)))
+      return failure();
+  emitProgram();
+  return success();
+}
+
+} // namespace
+
+LogicalResult pxc::emitCpuProgram(ModuleOp module, llvm::raw_ostream &os) {
+  return ProgramEmitter(module, os).emit();
+}

@@ -1,0 +1,37 @@
+//===- Emitter.h - CPU target internals -------------------------*- C++ -*-===//
+
+#ifndef PXC_LIB_TARGET_CPU_EMITTER_H
+#define PXC_LIB_TARGET_CPU_EMITTER_H
+
+#include "mlir/IR/Operation.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace pxc::cpu_target {
+
+/// "{1, 2, 3}".
+std::string intList(llvm::ArrayRef<int64_t> values);
+
+/// The global type of a value of a per-rank function (its px.global_type,
+/// else its own type).
+mlir::Type getGlobalType(mlir::Value value);
+
+/// Writes the libpxrt kernel call computing `op`'s results (views `out`)
+/// from its operands (views `in`); statements in the scope of an actor body
+/// where `ctx` is the pxrt::RankContext. Fails with a diagnostic for ops
+/// without a CPU kernel.
+mlir::LogicalResult emitKernelCall(mlir::Operation *op,
+                                   llvm::ArrayRef<std::string> in,
+                                   llvm::ArrayRef<std::string> out,
+                                   llvm::raw_ostream &os);
+
+/// Writes the communication of a boxing op (px.all_reduce, ...): comm-stream
+/// statements with `ctx` in scope.
+mlir::LogicalResult emitCollective(mlir::Operation *op, const std::string &in,
+                                   const std::string &out,
+                                   llvm::raw_ostream &os);
+
+} // namespace pxc::cpu_target
+
+#endif // PXC_LIB_TARGET_CPU_EMITTER_H

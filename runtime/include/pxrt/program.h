@@ -1,0 +1,114 @@
+//===- program.h - What a generated program gives the runtime ---*- C++ -*-===//
+//
+// pxc compiles a model into C++ that describes a Program: the device mesh,
+// the tensors it exchanges (inputs, outputs) and keeps (parameters), and one
+// builder per class of ranks that creates the rank's actor graph. runMain()
+// does the rest: command line, communicators (local threads or MPI),
+// parameter initialization, reading inputs, running steps, writing outputs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PXRT_PROGRAM_H
+#define PXRT_PROGRAM_H
+
+#include "pxrt/actor.h"
+#include "pxrt/comm.h"
+#include "pxrt/dtype.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pxrt {
+
+/// A tensor of the program in its global view, with its distribution over
+/// the mesh ("[S(0), B]", one entry per mesh axis).
+struct TensorSpec {
+  std::string name;
+  DType type = DType::F32;
+  std::vector<int64_t> shape;
+  std::string sbp;
+};
+
+/// A parameter and how to initialize it. Random initializers are
+/// counter-based (a hash of the job seed, the name and the global index of
+/// every element), so every layout draws the same values.
+struct ParameterSpec {
+  enum class Init { Zeros, Ones, Normal, Uniform, Data, File };
+  TensorSpec tensor;
+  Init init = Init::Zeros;
+  /// Normal: mean and standard deviation; Uniform: low and high.
+  double a = 0, b = 0;
+  /// Data: the global tensor, row-major, `tensor.type` elements.
+  const void *data = nullptr;
+  /// File: raw little-endian row-major bytes at `offset` of `path`.
+  std::string path;
+  uint64_t offset = 0;
+};
+
+class RankContext;
+
+/// The ranks that share one per-rank function (same local shapes).
+struct RankClass {
+  std::vector<int> ranks;
+  size_t arenaBytes = 0;
+  /// Arena offset of each parameter (indexed like Program::parameters);
+  /// -1 when this class does not use it.
+  std::vector<int64_t> parameterOffsets;
+  /// Adds the class's registers and actors to ctx.graph().
+  void (*build)(RankContext &ctx) = nullptr;
+};
+
+struct Program {
+  std::vector<int64_t> mesh;
+  std::vector<TensorSpec> inputs;
+  std::vector<TensorSpec> outputs;
+  std::vector<ParameterSpec> parameters;
+  std::vector<RankClass> classes;
+};
+
+/// What a rank's builder and actors use at run time.
+class RankContext {
+public:
+  RankContext(const Program &program, int rank, ActorGraph &graph,
+              std::vector<Communicator *> axisComms);
+  ~RankContext();
+
+  int rank() const { return rankIndex; }
+  /// This rank's coordinate on mesh axis `axis`.
+  int64_t coord(int axis) const { return coords[axis]; }
+  ActorGraph &graph() { return actorGraph; }
+  /// The group of ranks that differ from this one only on mesh axis `axis`
+  /// (rank order in the group = coordinate on the axis).
+  Communicator &axis(int axis) { return *axisComms[axis]; }
+
+  /// Offset along `dim` of this rank's piece of a tensor of `shape`
+  /// distributed as `sbp` (nested splits, remainders to the first ranks).
+  int64_t pieceOffset(const std::vector<int64_t> &shape,
+                      const std::string &sbp, int dim) const;
+
+  /// Copies this rank's piece of input `index` for step `piece` into `dst`.
+  void loadInput(int index, int64_t piece, void *dst);
+  /// Hands this rank's piece of output `index` for step `piece` over.
+  void storeOutput(int index, int64_t piece, const void *src);
+
+  struct State;
+  State &state() { return *stateData; }
+
+private:
+  const Program &program;
+  int rankIndex;
+  std::vector<int64_t> coords;
+  ActorGraph &actorGraph;
+  std::vector<Communicator *> axisComms;
+  std::unique_ptr<State> stateData;
+};
+
+/// main() of a generated program: `OUT/model --help` lists the options.
+/// Returns the process exit code.
+int runMain(int argc, char **argv, const Program &program);
+
+} // namespace pxrt
+
+#endif // PXRT_PROGRAM_H
