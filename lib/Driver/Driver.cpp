@@ -10,6 +10,8 @@
 
 #include "pxc/Driver/Driver.h"
 
+#include "Build.h"
+
 #include "pxc/Dialect/Px/PxOps.h"
 #include "pxc/Frontend/ONNX/Import.h"
 #include "pxc/InitAll.h"
@@ -55,8 +57,9 @@ struct Options {
   cl::opt<std::string> emit{
       "emit",
       cl::desc("What to produce: mlir (px IR after the pipeline), source "
-               "(C++ for the CPU target)"),
-      cl::init("mlir"), cl::cat(pxcCategory)};
+               "(OUT/model.cpp), plan (OUT/plan.json), exe (OUT/model, "
+               "OUT/model.cpp and OUT/plan.json; the default with -o)"),
+      cl::cat(pxcCategory)};
   cl::opt<std::string> mesh{
       "mesh", cl::desc("Device mesh, e.g. 2x4 (declares px.mesh @mesh)"),
       cl::value_desc("DxD"), cl::cat(pxcCategory)};
@@ -231,38 +234,87 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &context, const Options &opts,
   return importOnnxFile(opts.input, &context, importOptions);
 }
 
-LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
-  std::function<llvm::Error(llvm::raw_ostream &)> print;
-  StringRef fileName;
-  if (opts.emit == "mlir") {
-    fileName = "model.mlir";
-    print = [&](llvm::raw_ostream &os) {
-      module.print(os, OpPrintingFlags().enableDebugInfo(opts.locations));
-      return llvm::Error::success();
-    };
-  } else if (opts.emit == "source") {
-    fileName = "model.cpp";
-    print = [&](llvm::raw_ostream &os) -> llvm::Error {
-      if (failed(emitCpuProgram(module, os)))
-        return llvm::createStringError("the CPU target failed");
-      return llvm::Error::success();
-    };
-  } else {
-    return fail("--emit=" + opts.emit +
-                " is not available (this build emits: mlir, source)");
+/// What --emit asks for; without it, an executable when there is an
+/// output directory and IR on stdout otherwise.
+std::string emitKind(const Options &opts) {
+  if (!opts.emit.empty())
+    return opts.emit;
+  return opts.output.empty() ? "mlir" : "exe";
+}
+
+/// Whether the emitted outputs need per-rank code (a mesh).
+bool needsCode(StringRef emit) { return emit != "mlir"; }
+
+LogicalResult
+writeFile(StringRef directory, StringRef name,
+          llvm::function_ref<LogicalResult(llvm::raw_ostream &)> print,
+          SmallVectorImpl<char> &path) {
+  path.assign(directory.begin(), directory.end());
+  llvm::sys::path::append(path, name);
+  bool failedToPrint = false;
+  if (llvm::Error err = llvm::writeToOutput(
+          StringRef(path.data(), path.size()),
+          [&](llvm::raw_ostream &os) -> llvm::Error {
+            if (failed(print(os))) {
+              failedToPrint = true;
+              return llvm::createStringError("nothing written");
+            }
+            return llvm::Error::success();
+          })) {
+    if (failedToPrint) {
+      llvm::consumeError(std::move(err));
+      return failure(); // The diagnostic is already out.
+    }
+    return fail(toString(std::move(err)));
   }
-  if (opts.output.empty())
-    return success(!llvm::errorToBool(print(llvm::outs())));
+  return success();
+}
+
+LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
+  std::string emit = emitKind(opts);
+  auto printMlir = [&](llvm::raw_ostream &os) {
+    module.print(os, OpPrintingFlags().enableDebugInfo(opts.locations));
+    return success();
+  };
+  auto printSource = [&](llvm::raw_ostream &os) {
+    return emitCpuProgram(module, os);
+  };
+  if (emit != "mlir" && emit != "source" && emit != "plan" && emit != "exe")
+    return fail("--emit must be mlir, source, plan or exe, not '" + emit + "'");
+  if (opts.output.empty()) {
+    if (emit == "mlir")
+      return printMlir(llvm::outs());
+    if (emit == "source")
+      return printSource(llvm::outs());
+    return fail("--emit=" + emit + " needs an output directory (-o OUT)");
+  }
   if (llvm::sys::fs::exists(opts.output) &&
       !llvm::sys::fs::is_directory(opts.output))
     return fail("cannot create '" + opts.output +
                 "': a file of that name exists");
   if (std::error_code ec = llvm::sys::fs::create_directories(opts.output))
     return fail("cannot create '" + opts.output + "': " + ec.message());
-  SmallString<256> path(opts.output);
-  llvm::sys::path::append(path, fileName);
-  if (llvm::Error err = llvm::writeToOutput(path, print))
-    return fail(toString(std::move(err)));
+
+  SmallString<256> path;
+  if (emit == "mlir")
+    return writeFile(opts.output, "model.mlir", printMlir, path);
+  if (emit == "source" || emit == "exe")
+    if (failed(writeFile(opts.output, "model.cpp", printSource, path)))
+      return failure();
+  if (emit == "exe") {
+    SmallString<256> executable(opts.output);
+    llvm::sys::path::append(executable, "model");
+    std::string error = buildExecutable(path, executable);
+    if (!error.empty())
+      return fail(error);
+  }
+  if (emit == "plan" || emit == "exe") {
+    SmallString<256> plan(opts.output);
+    llvm::sys::path::append(plan, "plan.json");
+    std::string error = writePlan(module, plan);
+    if (!error.empty())
+      return fail(error);
+  }
   return success();
 }
 
@@ -285,8 +337,15 @@ LogicalResult run(const Options &opts) {
     });
 
   OwningOpRef<ModuleOp> module = loadModel(context, opts, sourceMgr);
-  if (!module || failed(declareMesh(*module, opts)) ||
-      failed(applySbpConstraints(*module, opts)))
+  if (!module || failed(declareMesh(*module, opts)))
+    return failure();
+  // Code runs on a mesh: a program without one runs on a single device.
+  if (needsCode(emitKind(opts)) && module->getOps<px::MeshOp>().empty()) {
+    OpBuilder builder = OpBuilder::atBlockBegin(module->getBody());
+    px::MeshOp::create(builder, module->getLoc(), "mesh", ArrayRef<int64_t>{1},
+                       ArrayAttr());
+  }
+  if (failed(applySbpConstraints(*module, opts)))
     return failure();
 
   PassManager pm(&context);

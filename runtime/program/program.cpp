@@ -1,0 +1,543 @@
+//===- program.cpp - main() of generated programs -------------------------===//
+//
+//   OUT/model [--ranks=N] [--comm=local|mpi] [--inputs=F1,F2|NAME=F,...]
+//             [--outputs=DIR] [--output-format=pb|npy] [--steps=K]
+//             [--seed=S] [--timeout=SECONDS] [--quiet]
+//
+// Every process loads the whole inputs; each rank copies its piece. After
+// the run, the pieces of every output go to rank 0 (an all-gather of bytes
+// on the world communicator, so local and MPI jobs behave the same), which
+// assembles, prints and writes them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Program.h"
+
+#include "pxrt/kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+namespace pxrt {
+
+static std::string shapeStr(const std::vector<int64_t> &shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+static pxc::sbp::NdSbp parseSbp(const TensorSpec &spec, size_t axes) {
+  if (spec.sbp.empty())
+    return pxc::sbp::NdSbp(axes, pxc::sbp::Sbp1D::broadcast());
+  std::optional<pxc::sbp::NdSbp> sbp = pxc::sbp::parseNd(spec.sbp);
+  if (!sbp || sbp->size() != axes)
+    throw std::runtime_error("tensor '" + spec.name + "' has SBP " + spec.sbp +
+                             " for a " + std::to_string(axes) + "-axis mesh");
+  return *sbp;
+}
+
+Box pieceBox(const TensorSpec &spec, const std::vector<int64_t> &mesh,
+             const std::vector<int64_t> &coords) {
+  return pxc::sbp::localBox(spec.shape, parseSbp(spec, mesh.size()), mesh,
+                            coords);
+}
+
+/// Calls `run(tensorOffset, pieceOffset, count)` for each contiguous row of
+/// `box` in a row-major tensor of `shape`.
+template <typename F>
+static void forEachRow(const std::vector<int64_t> &shape, const Box &box,
+                       F run) {
+  size_t rank = shape.size();
+  if (rank == 0) {
+    run(0, 0, 1);
+    return;
+  }
+  int64_t rows = 1;
+  for (size_t d = 0; d + 1 < rank; ++d)
+    rows *= box.sizes[d];
+  int64_t inner = box.sizes.back();
+  std::vector<int64_t> index(rank - 1, 0);
+  for (int64_t row = 0; row < rows; ++row) {
+    int64_t offset = 0;
+    for (size_t d = 0; d + 1 < rank; ++d)
+      offset = offset * shape[d] + box.offsets[d] + index[d];
+    offset = offset * shape.back() + box.offsets.back();
+    run(offset, row * inner, inner);
+    for (size_t d = rank - 1; d-- > 0;) {
+      if (++index[d] < box.sizes[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
+void copyBoxOut(const char *tensor, const std::vector<int64_t> &shape,
+                size_t width, const Box &box, char *piece) {
+  forEachRow(shape, box, [&](int64_t from, int64_t to, int64_t count) {
+    std::memcpy(piece + to * width, tensor + from * width, count * width);
+  });
+}
+
+void copyBoxIn(const char *piece, const std::vector<int64_t> &shape,
+               size_t width, const Box &box, char *tensor) {
+  forEachRow(shape, box, [&](int64_t to, int64_t from, int64_t count) {
+    std::memcpy(tensor + to * width, piece + from * width, count * width);
+  });
+}
+
+static int64_t boxElements(const Box &box) {
+  int64_t n = 1;
+  for (int64_t s : box.sizes)
+    n *= s;
+  return n;
+}
+
+//===----------------------------------------------------------------------===//
+// Command line
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct Options {
+  int ranks = -1;
+  std::string comm;
+  std::vector<std::string> inputs;
+  std::string outputs;
+  std::string format = "pb";
+  int64_t steps = 1;
+  uint64_t seed = 0;
+  double timeout = 300;
+  bool quiet = false;
+};
+
+/// A usage error: message, exit status 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void printHelp(const Program &program) {
+  std::cout
+      << "usage: model [options]\n"
+      << "  --ranks=N            ranks to run as threads (the mesh has " <<
+      [&] {
+        int64_t n = 1;
+        for (int64_t d : program.mesh)
+          n *= d;
+        return n;
+      }()
+      << ")\n"
+      << "  --comm=local|mpi     transport (default: mpi under mpirun, "
+         "else local)\n"
+      << "  --inputs=F1,F2,...   input files (.pb TensorProto or .npy), in "
+         "order,\n"
+      << "                       or NAME=FILE entries\n"
+      << "  --outputs=DIR        write every output to DIR/NAME.pb (or .npy)\n"
+      << "  --output-format=pb|npy\n"
+      << "  --steps=K            run K steps (default 1)\n"
+      << "  --seed=S             seed of random parameter initializers\n"
+      << "  --timeout=SECONDS    give up on a silent peer after this long\n"
+      << "  --quiet              do not print the outputs\n"
+      << "inputs:\n";
+  for (const TensorSpec &t : program.inputs)
+    std::cout << "  " << t.name << ": " << dtypeName(t.type) << " "
+              << shapeStr(t.shape) << "\n";
+  std::cout << "outputs:\n";
+  for (const TensorSpec &t : program.outputs)
+    std::cout << "  " << t.name << ": " << dtypeName(t.type) << " "
+              << shapeStr(t.shape) << "\n";
+}
+
+std::vector<std::string> splitList(const std::string &text) {
+  std::vector<std::string> out;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ','))
+    if (!item.empty())
+      out.push_back(item);
+  return out;
+}
+
+int64_t parseInt(const std::string &flag, const std::string &text) {
+  try {
+    size_t used = 0;
+    long long value = std::stoll(text, &used);
+    if (used == text.size())
+      return value;
+  } catch (const std::exception &) {
+  }
+  throw UsageError(flag + " expects an integer, got '" + text + "'");
+}
+
+/// Parses the command line; nullopt after --help.
+std::optional<Options> parseOptions(int argc, char **argv,
+                                    const Program &program) {
+  Options opts;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto eq = arg.find('=');
+    std::string flag = arg.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+    if (flag == "--help" || flag == "-h") {
+      printHelp(program);
+      return std::nullopt;
+    }
+    if (flag == "--quiet")
+      opts.quiet = true;
+    else if (flag == "--ranks")
+      opts.ranks = static_cast<int>(parseInt(flag, value));
+    else if (flag == "--comm")
+      opts.comm = value;
+    else if (flag == "--inputs")
+      for (const std::string &item : splitList(value))
+        opts.inputs.push_back(item);
+    else if (flag == "--outputs")
+      opts.outputs = value;
+    else if (flag == "--output-format")
+      opts.format = value;
+    else if (flag == "--steps")
+      opts.steps = parseInt(flag, value);
+    else if (flag == "--seed")
+      opts.seed = static_cast<uint64_t>(parseInt(flag, value));
+    else if (flag == "--timeout")
+      opts.timeout = static_cast<double>(parseInt(flag, value));
+    else
+      throw UsageError("unknown option '" + arg + "' (see --help)");
+  }
+  if (opts.comm != "" && opts.comm != "local" && opts.comm != "mpi")
+    throw UsageError("--comm must be local or mpi");
+  if (opts.format != "pb" && opts.format != "npy")
+    throw UsageError("--output-format must be pb or npy");
+  if (opts.steps < 1)
+    throw UsageError("--steps must be at least 1");
+  return opts;
+}
+
+/// Loads the input files in the program's input order and checks them.
+std::vector<io::Tensor> loadInputs(const Options &opts,
+                                   const Program &program) {
+  std::vector<std::string> files(program.inputs.size());
+  size_t positional = 0;
+  for (const std::string &item : opts.inputs) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos) {
+      if (positional >= files.size())
+        throw UsageError("too many --inputs: the program takes " +
+                         std::to_string(files.size()));
+      files[positional++] = item;
+      continue;
+    }
+    std::string name = item.substr(0, eq);
+    auto it = std::find_if(program.inputs.begin(), program.inputs.end(),
+                           [&](const TensorSpec &t) { return t.name == name; });
+    if (it == program.inputs.end())
+      throw UsageError("--inputs names '" + name +
+                       "', which is not an input (see --help)");
+    files[it - program.inputs.begin()] = item.substr(eq + 1);
+  }
+  std::vector<io::Tensor> inputs;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const TensorSpec &spec = program.inputs[i];
+    if (files[i].empty())
+      throw UsageError("missing input '" + spec.name + "' (" +
+                       dtypeName(spec.type) + " " + shapeStr(spec.shape) +
+                       "): pass --inputs");
+    io::Tensor tensor = io::readTensor(files[i]);
+    if (tensor.type != spec.type || tensor.shape != spec.shape)
+      throw UsageError("input '" + spec.name + "' (" + files[i] + ") is " +
+                       dtypeName(tensor.type) + " " + shapeStr(tensor.shape) +
+                       ", expected " + dtypeName(spec.type) + " " +
+                       shapeStr(spec.shape));
+    inputs.push_back(std::move(tensor));
+  }
+  return inputs;
+}
+
+/// What the ranks of this process share.
+struct Job {
+  const Program &program;
+  Options options;
+  std::vector<io::Tensor> inputs;
+  std::vector<io::Tensor> outputs; // Assembled on rank 0.
+};
+
+} // namespace
+
+struct RankContext::State {
+  Job *job = nullptr;
+  /// The last step's local piece of every output.
+  std::vector<std::vector<char>> outputs;
+};
+
+RankContext::RankContext(const Program &program, int rank, ActorGraph &graph,
+                         std::vector<Communicator *> axisComms)
+    : program(program), rankIndex(rank),
+      coords(pxc::sbp::meshCoords(program.mesh, rank)), actorGraph(graph),
+      axisComms(std::move(axisComms)), stateData(std::make_unique<State>()) {}
+
+RankContext::~RankContext() = default;
+
+int64_t RankContext::pieceOffset(const std::vector<int64_t> &shape,
+                                 const std::string &sbp, int dim) const {
+  TensorSpec spec{"", DType::F32, shape, sbp};
+  return pieceBox(spec, program.mesh, coords).offsets[dim];
+}
+
+void RankContext::loadInput(int index, int64_t, void *dst) {
+  const TensorSpec &spec = program.inputs[index];
+  const io::Tensor &tensor = stateData->job->inputs[index];
+  copyBoxOut(reinterpret_cast<const char *>(tensor.data.data()), spec.shape,
+             dtypeSize(spec.type), pieceBox(spec, program.mesh, coords),
+             static_cast<char *>(dst));
+}
+
+void RankContext::storeOutput(int index, int64_t, const void *src) {
+  const TensorSpec &spec = program.outputs[index];
+  size_t bytes =
+      boxElements(pieceBox(spec, program.mesh, coords)) * dtypeSize(spec.type);
+  std::vector<char> &piece = stateData->outputs[index];
+  piece.assign(static_cast<const char *>(src),
+               static_cast<const char *>(src) + bytes);
+}
+
+namespace {
+
+/// Rank 0 rebuilds output `spec` from every rank's piece: split pieces go
+/// to their boxes, replicated ones are taken once (coordinate 0), partial
+/// ones are reduced in rank order.
+io::Tensor assemble(const TensorSpec &spec, const Program &program,
+                    const std::vector<std::vector<char>> &pieces) {
+  pxc::sbp::NdSbp sbp = parseSbp(spec, program.mesh.size());
+  io::Tensor out;
+  out.name = spec.name;
+  out.type = spec.type;
+  out.shape = spec.shape;
+  size_t width = dtypeSize(spec.type);
+  out.data.assign(out.numel() * width, 0);
+  bool partial = std::any_of(sbp.begin(), sbp.end(),
+                             [](auto &e) { return e.isPartial(); });
+  bool max = std::any_of(sbp.begin(), sbp.end(), [](auto &e) {
+    return e.isPartial() && e.reduce == pxc::sbp::Reduce::Max;
+  });
+  std::vector<double> sums(partial ? out.numel() : 0, max ? -INFINITY : 0.0);
+  for (size_t r = 0; r < pieces.size(); ++r) {
+    std::vector<int64_t> coords =
+        pxc::sbp::meshCoords(program.mesh, static_cast<int64_t>(r));
+    bool primary = true;
+    for (size_t a = 0; a < sbp.size(); ++a)
+      primary &= !sbp[a].isBroadcast() || coords[a] == 0;
+    if (!primary)
+      continue;
+    Box box = pieceBox(spec, program.mesh, coords);
+    if (!partial) {
+      copyBoxIn(pieces[r].data(), spec.shape, width, box,
+                reinterpret_cast<char *>(out.data.data()));
+      continue;
+    }
+    // Widen the piece to doubles, then accumulate it in place.
+    int64_t n = boxElements(box);
+    std::vector<double> values(n);
+    cpu::cast(cpu::contiguousView(pieces[r].data(), spec.type, {n}),
+              cpu::contiguousView(values.data(), DType::F64, {n}));
+    std::vector<double> whole(out.numel());
+    copyBoxIn(reinterpret_cast<const char *>(values.data()), spec.shape,
+              sizeof(double), box, reinterpret_cast<char *>(whole.data()));
+    std::vector<char> mask(out.numel(), 0);
+    std::vector<char> ones(n, 1);
+    copyBoxIn(ones.data(), spec.shape, 1, box, mask.data());
+    for (int64_t i = 0; i < out.numel(); ++i)
+      if (mask[i])
+        sums[i] = max ? std::max(sums[i], whole[i]) : sums[i] + whole[i];
+  }
+  if (partial) {
+    int64_t n = out.numel();
+    cpu::cast(cpu::contiguousView(sums.data(), DType::F64, {n}),
+              cpu::contiguousView(out.data.data(), spec.type, {n}));
+  }
+  return out;
+}
+
+/// One rank: build its graph, initialize parameters, run, send the output
+/// pieces to rank 0.
+void runRank(Job &job, int rank, Communicator &world) {
+  const Program &program = job.program;
+  std::vector<int64_t> coords = pxc::sbp::meshCoords(program.mesh, rank);
+  const RankClass *cls = nullptr;
+  for (const RankClass &c : program.classes)
+    if (std::find(c.ranks.begin(), c.ranks.end(), rank) != c.ranks.end())
+      cls = &c;
+  if (!cls)
+    throw std::runtime_error("no code for rank " + std::to_string(rank));
+
+  // One communicator per mesh axis: the ranks that differ only there.
+  std::vector<std::unique_ptr<Communicator>> axes;
+  std::vector<Communicator *> axisPointers;
+  int64_t stride = 1;
+  for (size_t a = program.mesh.size(); a-- > 0;) {
+    int color = static_cast<int>(rank - coords[a] * stride);
+    axes.push_back(world.split(color, static_cast<int>(coords[a])));
+    stride *= program.mesh[a];
+  }
+  std::reverse(axes.begin(), axes.end());
+  for (auto &c : axes)
+    axisPointers.push_back(c.get());
+
+  ActorGraph graph(cls->arenaBytes);
+  graph.onError([&world](const std::string &message) { world.abort(message); });
+  RankContext ctx(program, rank, graph, axisPointers);
+  ctx.state().job = &job;
+  ctx.state().outputs.resize(program.outputs.size());
+  for (size_t p = 0; p < program.parameters.size(); ++p) {
+    int64_t offset = cls->parameterOffsets[p];
+    if (offset < 0)
+      continue;
+    const ParameterSpec &spec = program.parameters[p];
+    initializeParameter(spec, pieceBox(spec.tensor, program.mesh, coords),
+                        job.options.seed, graph.arena() + offset);
+  }
+  cls->build(ctx);
+  graph.run(job.options.steps);
+
+  Stream stream("gather");
+  for (size_t o = 0; o < program.outputs.size(); ++o) {
+    const TensorSpec &spec = program.outputs[o];
+    std::vector<size_t> counts(world.size());
+    for (int r = 0; r < world.size(); ++r)
+      counts[r] = boxElements(pieceBox(spec, program.mesh,
+                                       pxc::sbp::meshCoords(program.mesh, r))) *
+                  dtypeSize(spec.type);
+    std::vector<char> all;
+    size_t total = 0;
+    for (size_t c : counts)
+      total += c;
+    all.resize(total);
+    const std::vector<char> &mine = ctx.state().outputs[o];
+    world.allGather(mine.data(), all.data(), counts, DType::Bool, stream);
+    stream.synchronize();
+    if (rank != 0)
+      continue;
+    std::vector<std::vector<char>> pieces;
+    size_t at = 0;
+    for (size_t c : counts) {
+      pieces.emplace_back(all.begin() + at, all.begin() + at + c);
+      at += c;
+    }
+    job.outputs[o] = assemble(spec, program, pieces);
+  }
+}
+
+void printOutputs(const Job &job) {
+  for (size_t o = 0; o < job.outputs.size(); ++o) {
+    const TensorSpec &spec = job.program.outputs[o];
+    const io::Tensor &t = job.outputs[o];
+    int64_t n = t.numel();
+    std::vector<double> values(n);
+    cpu::cast(cpu::contiguousView(t.data.data(), t.type, {n}),
+              cpu::contiguousView(values.data(), DType::F64, {n}));
+    double sum = 0;
+    for (double v : values)
+      sum += v;
+    std::printf("%s: %s %s sum %.9g [", spec.name.c_str(), dtypeName(t.type),
+                shapeStr(t.shape).c_str(), sum);
+    for (int64_t i = 0; i < std::min<int64_t>(n, 6); ++i)
+      std::printf("%s%.7g", i ? ", " : "", values[i]);
+    std::printf("%s]\n", n > 6 ? ", ..." : "");
+  }
+}
+
+void writeOutputs(const Job &job) {
+  std::error_code ec;
+  std::filesystem::create_directories(job.options.outputs, ec);
+  if (ec)
+    throw std::runtime_error(job.options.outputs + ": " + ec.message());
+  for (size_t o = 0; o < job.outputs.size(); ++o) {
+    const std::string &name = job.program.outputs[o].name;
+    io::writeTensor(job.options.outputs + "/" + name + "." + job.options.format,
+                    job.outputs[o]);
+  }
+}
+
+} // namespace
+
+int runMain(int argc, char **argv, const Program &program) {
+  Job job{program, {}, {}, {}};
+  int64_t devices = 1;
+  for (int64_t d : program.mesh)
+    devices *= d;
+  try {
+    std::optional<Options> opts = parseOptions(argc, argv, program);
+    if (!opts)
+      return 0;
+    job.options = *opts;
+    job.inputs = loadInputs(job.options, program);
+    job.outputs.resize(program.outputs.size());
+
+    std::unique_ptr<Communicator> mpi;
+    if (job.options.comm != "local")
+      mpi = createMpiWorld();
+    if (job.options.comm == "mpi" && !mpi)
+      throw UsageError("--comm=mpi: not started by mpirun (or libpxrt was "
+                       "built without MPI)");
+    int ranks = mpi ? mpi->size()
+                    : (job.options.ranks > 0 ? job.options.ranks
+                                             : static_cast<int>(devices));
+    if (ranks != devices)
+      throw UsageError("the program is compiled for " +
+                       std::to_string(devices) + " ranks, not " +
+                       std::to_string(ranks));
+
+    if (mpi) {
+      try {
+        runRank(job, mpi->rank(), *mpi);
+      } catch (const std::exception &e) {
+        // Peers blocked in a collective fail now, not at their timeout.
+        mpi->abort(e.what());
+        throw std::runtime_error("rank " + std::to_string(mpi->rank()) + ": " +
+                                 e.what());
+      }
+      if (mpi->rank() != 0)
+        return 0;
+    } else {
+      LocalJob local(ranks, job.options.timeout);
+      std::vector<std::thread> threads;
+      std::mutex mutex;
+      std::string firstError;
+      for (int r = 0; r < ranks; ++r)
+        threads.emplace_back([&, r] {
+          try {
+            runRank(job, r, local.world(r));
+          } catch (const std::exception &e) {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (firstError.empty())
+              firstError = "rank " + std::to_string(r) + ": " + e.what();
+            local.world(r).abort(e.what());
+          }
+        });
+      for (std::thread &t : threads)
+        t.join();
+      if (!firstError.empty())
+        throw std::runtime_error(firstError);
+    }
+    if (!job.options.outputs.empty())
+      writeOutputs(job);
+    if (!job.options.quiet)
+      printOutputs(job);
+    return 0;
+  } catch (const UsageError &e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception &e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+} // namespace pxrt
