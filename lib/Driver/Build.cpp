@@ -25,7 +25,8 @@ static std::pair<std::string, std::string> runtimeDirs() {
   return {PXC_RUNTIME_INCLUDE_DIR, PXC_RUNTIME_LIBRARY_DIR};
 }
 
-std::string pxc::buildExecutable(StringRef source, StringRef output) {
+std::string pxc::buildExecutable(StringRef source, StringRef output,
+                                 StringRef extraFlags) {
   auto [include, lib] = runtimeDirs();
   std::string temporary = (output + ".tmp").str();
   SmallString<256> log(output);

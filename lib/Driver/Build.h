@@ -13,7 +13,9 @@ namespace pxc {
 /// Compiles the generated C++ `source` into the executable `output`
 /// (written under a temporary name, then renamed), linked with libpxrt.
 /// Returns an error message, or an empty string.
-std::string buildExecutable(llvm::StringRef source, llvm::StringRef output);
+/// `extraFlags` (space-separated) follow the defaults (-O1).
+std::string buildExecutable(llvm::StringRef source, llvm::StringRef output,
+                            llvm::StringRef extraFlags);
 
 /// Writes `path` (atomically): the mesh, every rank class with its ranks and
 /// arena bytes, the SBP of every input, output and parameter, and the

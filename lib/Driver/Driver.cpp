@@ -99,6 +99,11 @@ struct Options {
       cl::desc("Use a random valid SBP plan with this seed instead of the "
                "cheapest (testing)"),
       cl::init(-1), cl::cat(pxcCategory)};
+  cl::opt<std::string> cxxFlags{
+      "cxx-flags",
+      cl::desc("Extra flags for the C++ compiler that builds OUT/model "
+               "(e.g. -O0 to build faster, -O2 -march=native)"),
+      cl::cat(pxcCategory)};
   cl::opt<bool> locations{
       "locations",
       cl::desc("Print source locations (ONNX node names) in emitted IR"),
@@ -304,7 +309,7 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   if (emit == "exe") {
     SmallString<256> executable(opts.output);
     llvm::sys::path::append(executable, "model");
-    std::string error = buildExecutable(path, executable);
+    std::string error = buildExecutable(path, executable, opts.cxxFlags);
     if (!error.empty())
       return fail(error);
   }

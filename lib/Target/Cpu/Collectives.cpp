@@ -3,7 +3,9 @@
 // In a per-rank function a boxing op reads this rank's piece before the step
 // and writes its piece after it. The communicators move contiguous buffers
 // in rank order, so chunks along a non-leading dimension are packed first
-// (pxrt::cpu::packChunks) and unpacked after.
+// (pxrt::cpu::packChunks) and unpacked after. Communicator calls only
+// enqueue work on the actor's stream: whatever must happen after them
+// (unpacking, freeing scratch buffers) is enqueued there too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,11 +42,16 @@ static const char *reduceOp(PartialReduce reduce) {
   return reduce == PartialReduce::max ? "ReduceOp::Max" : "ReduceOp::Sum";
 }
 
-LogicalResult cpu_target::emitCollective(Operation *op, const std::string &in,
-                                         const std::string &out,
+LogicalResult cpu_target::emitCollective(Operation *op,
+                                         const std::string &inView,
+                                         const std::string &outView,
                                          llvm::raw_ostream &os) {
   int64_t axis = cast<CollectiveOpInterface>(op).getMeshAxis();
-  os << "Communicator &comm = ctx.axis(" << axis << ");\n"
+  // Named views: the statements below take their shapes and data often.
+  const std::string in = "input", out = "output";
+  os << "TensorView input = " << inView << ";\n"
+     << "TensorView output = " << outView << ";\n"
+     << "Communicator &comm = ctx.axis(" << axis << ");\n"
      << "int p = comm.size();\n"
      << "(void)p;\n";
   auto bytes = [&](const std::string &view) {
@@ -64,11 +71,14 @@ LogicalResult cpu_target::emitCollective(Operation *op, const std::string &in,
            << "  comm.allGather(" << in << ".data, " << out << ".data, counts, "
            << in << ".type, a.stream);\n"
            << "} else {\n"
-           << "  std::vector<char> buffer(" << bytes(out) << ");\n"
-           << "  comm.allGather(" << in << ".data, buffer.data(), counts, "
+           << "  auto buffer = std::make_shared<std::vector<char>>("
+           << bytes(out) << ");\n"
+           << "  comm.allGather(" << in << ".data, buffer->data(), counts, "
            << in << ".type, a.stream);\n"
-           << "  unpackChunks(buffer.data(), " << dim << ", p, " << out
-           << ");\n"
+           << "  TensorView target = " << out << ";\n"
+           << "  a.stream.enqueue([buffer, target, p] {\n"
+           << "    unpackChunks(buffer->data(), " << dim << ", p, target);\n"
+           << "  });\n"
            << "}";
         return success();
       })
@@ -80,11 +90,13 @@ LogicalResult cpu_target::emitCollective(Operation *op, const std::string &in,
            << ".data, counts, " << in << ".type, "
            << reduceOp(scatter.getReduce()) << ", a.stream);\n"
            << "} else {\n"
-           << "  std::vector<char> buffer(" << bytes(in) << ");\n"
-           << "  packChunks(" << in << ", " << dim << ", p, buffer.data());\n"
-           << "  comm.reduceScatter(buffer.data(), " << out << ".data, counts, "
-           << in << ".type, " << reduceOp(scatter.getReduce())
-           << ", a.stream);\n"
+           << "  auto buffer = std::make_shared<std::vector<char>>("
+           << bytes(in) << ");\n"
+           << "  packChunks(" << in << ", " << dim << ", p, buffer->data());\n"
+           << "  comm.reduceScatter(buffer->data(), " << out
+           << ".data, counts, " << in << ".type, "
+           << reduceOp(scatter.getReduce()) << ", a.stream);\n"
+           << "  a.stream.enqueue([buffer] {}); // Keep it until then.\n"
            << "}";
         return success();
       })
@@ -92,14 +104,18 @@ LogicalResult cpu_target::emitCollective(Operation *op, const std::string &in,
         int64_t src = all.getSrcDim(), dst = all.getDstDim();
         emitCounts(os, "sendCounts", in, dst);
         emitCounts(os, "recvCounts", out, src);
-        os << "std::vector<char> sendBuffer(" << bytes(in) << ");\n"
-           << "std::vector<char> recvBuffer(" << bytes(out) << ");\n"
-           << "packChunks(" << in << ", " << dst << ", p, sendBuffer.data());\n"
-           << "comm.allToAll(sendBuffer.data(), sendCounts, recvBuffer.data(), "
+        os << "auto send = std::make_shared<std::vector<char>>(" << bytes(in)
+           << ");\n"
+           << "auto recv = std::make_shared<std::vector<char>>(" << bytes(out)
+           << ");\n"
+           << "packChunks(" << in << ", " << dst << ", p, send->data());\n"
+           << "comm.allToAll(send->data(), sendCounts, recv->data(), "
               "recvCounts, "
            << in << ".type, a.stream);\n"
-           << "unpackChunks(recvBuffer.data(), " << src << ", p, " << out
-           << ");";
+           << "TensorView target = " << out << ";\n"
+           << "a.stream.enqueue([send, recv, target, p] {\n"
+           << "  unpackChunks(recv->data(), " << src << ", p, target);\n"
+           << "});";
         return success();
       })
       .Case([&](LocalSliceOp slice) {

@@ -19,6 +19,7 @@
 #include "pxc/Support/LLVM.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
@@ -276,21 +277,37 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
           waitsFor[producer].push_back(reader);
     }
   }
-  // Deterministic order of control registers.
-  llvm::sort(waitsFor, [&](auto &a, auto &b) {
-    return position.lookup(a.first) < position.lookup(b.first);
-  });
+  // Control registers, in program order, for the orderings the data flow
+  // does not already imply: `ancestors[i]` holds the ops op i waits for.
   DenseMap<Operation *, SmallVector<int>> controlOut, controlIn;
-  for (auto &[producer, readers] : waitsFor) {
+  std::vector<llvm::BitVector> ancestors(position.size(),
+                                         llvm::BitVector(position.size()));
+  for (Operation &op : body) {
+    int64_t i = position.lookup(&op);
+    auto inherit = [&](Operation *from) {
+      int64_t f = position.lookup(from);
+      ancestors[i] |= ancestors[f];
+      ancestors[i].set(f);
+    };
+    for (Value operand : op.getOperands())
+      if (Operation *def = operand.getDefiningOp())
+        inherit(def);
+    auto it = waitsFor.find(&op);
+    if (it == waitsFor.end())
+      continue;
+    SmallVector<Operation *> readers = it->second;
     llvm::sort(readers, [&](Operation *a, Operation *b) {
       return position.lookup(a) < position.lookup(b);
     });
     for (Operation *reader : readers) {
+      if (ancestors[i].test(position.lookup(reader)))
+        continue;
       int id = next++;
       os << "  const int r" << id
          << " = g.addRegister(\"control\", 0, 1, 0);\n";
       controlOut[reader].push_back(id);
-      controlIn[producer].push_back(id);
+      controlIn[&op].push_back(id);
+      inherit(reader);
     }
   }
 
@@ -467,7 +484,8 @@ LogicalResult ProgramEmitter::emit() {
      << "-device mesh; compile against libpxrt.\n"
      << "#include \"pxrt/kernels.h\"\n"
      << "#include \"pxrt/program.h\"\n\n"
-     << "#include <cmath>\n#include <optional>\n#include <vector>\n\n"
+     << "#include <cmath>\n#include <memory>\n#include <optional>\n"
+     << "#include <vector>\n\n"
      << "using namespace pxrt;\nusing namespace pxrt::cpu;\n\n"
      << "static TensorView view(const void *data, DType type,\n"
      << "                       std::initializer_list<int64_t> shape) {\n"
