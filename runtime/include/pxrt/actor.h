@@ -11,7 +11,13 @@
 // graph and run() returns once every actor has drained.
 //
 // Slots live at fixed offsets in one arena per rank, chosen by the compiler
-// (px-plan-memory): slot k of a register is at offset + k * bytes.
+// (px-plan-memory): slot k of a register is at offset + k * bytes, and
+// piece n uses slot n % count.
+//
+// Each stream runs one act at a time. When a stream is free, the engine
+// starts the ready actor of that stream with the lowest `order` (then the
+// lowest id). An act is complete when its body has returned and everything
+// the body enqueued on its stream (a collective, a copy) has run.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,7 +51,8 @@ using ActFn = std::function<void(ActContext &)>;
 
 class ActorGraph {
 public:
-  /// `arenaBytes` of memory for every register slot of this rank.
+  /// `arenaBytes` of memory (zeroed, 64-byte aligned) for every register
+  /// slot of this rank.
   explicit ActorGraph(size_t arenaBytes);
   ~ActorGraph();
 
@@ -55,24 +62,45 @@ public:
   Stream &stream(const std::string &name);
 
   /// A register of `count` slots of `bytes` each, slot k at arena offset
-  /// `offset + k * bytes`.
+  /// `offset + k * bytes` (std::invalid_argument if outside the arena).
   int addRegister(std::string name, size_t bytes, int count, size_t offset);
   /// An actor running `body` on `stream` for every piece; `order` breaks
-  /// ties between actors ready at the same time (lower first), which is how
-  /// the compiler's schedule (1F1B, ...) is imposed.
+  /// ties between actors of one stream ready at the same time (lower
+  /// first), which is how the compiler's schedule (1F1B, ...) is imposed.
+  /// Each register has exactly one producer (std::invalid_argument).
   int addActor(std::string name, const std::string &stream,
                std::vector<int> inputs, std::vector<int> outputs, ActFn body,
                int64_t order = 0);
 
+  /// Makes the actors of `stream` act in one fixed sequence: piece by piece,
+  /// and within a piece by `order` (then id), whatever the timing. Put
+  /// collectives on such a stream: the ranks then call them in the same
+  /// order, as every transport requires (readiness, which the plain rule
+  /// follows, differs between ranks). `order` must then be consistent with
+  /// the data flow between these actors, or run() reports a stall.
+  void setStrictOrder(const std::string &stream);
+
   /// Runs `pieces` pieces through the graph and drains it. An exception
-  /// thrown by an actor stops the graph and is rethrown here.
+  /// thrown by an actor stops the graph: no act starts after it, run()
+  /// waits for the acts in flight and rethrows the first exception. The
+  /// failed stream stays poisoned, so a later run() rethrows it too. A graph
+  /// that cannot progress (a cycle of registers) throws std::logic_error.
   void run(int64_t pieces);
 
-  /// Counters for tests and benchmarks.
+  /// Called once per run(), from the thread that saw it, with the first
+  /// failure's message, before run() waits for the acts in flight. Programs
+  /// pass the communicator's abort() so that peers blocked in a collective
+  /// (here or on other ranks) fail now instead of at their timeout.
+  void onError(std::function<void(const std::string &)> handler);
+
+  /// Counters of the last run(), for tests and benchmarks.
   struct Stats {
     int64_t acts = 0;
-    /// Largest number of slots of one register filled at the same time.
+    /// Largest number of slots of one register in use at the same time
+    /// (being written, or holding a piece not every consumer has read).
     int maxSlotsInUse = 0;
+    /// The same per register, by register id.
+    std::vector<int> registerMaxSlotsInUse;
   };
   Stats stats() const;
 
