@@ -26,7 +26,8 @@ static bool fitsShape(const NdSbp &sbp, const std::vector<int64_t> &globalShape,
     for (size_t axis = 0; axis < mesh.size(); ++axis)
       if (sbp[axis].isSplit() && sbp[axis].dim == static_cast<int32_t>(d))
         ranks *= mesh[axis];
-    if (globalShape[d] < ranks)
+    // Unsplit dims (even empty ones) always fit.
+    if (ranks > 1 && globalShape[d] < ranks)
       return false;
   }
   return true;

@@ -404,7 +404,10 @@ void runRank(Job &job, int rank, Communicator &world) {
                         job.options.seed, graph.arena() + offset);
   }
   cls->build(ctx);
-  graph.run(job.options.steps);
+  // One piece at a time: buffers that share memory within a step are
+  // ordered by the graph, but not across steps.
+  for (int64_t step = 0; step < job.options.steps; ++step)
+    graph.run(1);
 
   Stream stream("gather");
   for (size_t o = 0; o < program.outputs.size(); ++o) {

@@ -231,7 +231,10 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
   os << "\nstatic void build_" << cls << "(RankContext &ctx) {\n"
      << "  ActorGraph &g = ctx.graph();\n"
      << "  char *arena = g.arena();\n"
-     << "  (void)arena;\n";
+     << "  (void)arena;\n"
+     << "  // Every rank must call the collectives of a communicator in the\n"
+     << "  // same order: the program's.\n"
+     << "  g.setStrictOrder(\"comm\");\n";
 
   // Registers: one per activation buffer.
   DenseMap<Value, int> registers;

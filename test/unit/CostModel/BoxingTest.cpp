@@ -122,6 +122,14 @@ TEST(Boxing1D, UnevenSplits) {
                    0.5 * 48);
 }
 
+TEST(Boxing, EmptyDimensions) {
+  // Unsplit empty dims are fine; splitting one over several ranks is not.
+  EXPECT_TRUE(isValidSbp(*sbp::parseNd("B"), {0, 5}, {2}));
+  EXPECT_TRUE(isValidSbp(*sbp::parseNd("S(1)"), {0, 5}, {2}));
+  EXPECT_FALSE(isValidSbp(*sbp::parseNd("S(0)"), {0, 5}, {2}));
+  EXPECT_TRUE(isValidSbp(*sbp::parseNd("S(0)"), {0, 5}, {1}));
+}
+
 TEST(Boxing, Infeasible) {
   std::vector<int64_t> mesh = {4}, shape = {8, 8};
   std::vector<Link> link = links({1});
