@@ -90,6 +90,12 @@ void pxc::printSummary(ModuleOp module, llvm::raw_ostream &os) {
   }
   for (auto func : module.getOps<func::FuncOp>()) {
     os << "function @" << func.getSymName() << "\n";
+    if (auto ranks = func->getAttrOfType<DenseI64ArrayAttr>(
+            px::PxDialect::kRanksAttrName)) {
+      os << "  runs on ranks: ";
+      llvm::interleaveComma(ranks.asArrayRef(), os);
+      os << " (local shapes)\n";
+    }
     printValues(os, "inputs", func.getArgumentTypes(), [&](unsigned i) {
       return func.getArgAttrOfType<StringAttr>(i, px::PxDialect::kNameAttrName);
     });
