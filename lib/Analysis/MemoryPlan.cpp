@@ -101,7 +101,7 @@ static bool isEmbedded(Value value) {
   return value.getDefiningOp<px::ConstantOp>() != nullptr;
 }
 
-MemoryPlan pxc::planMemory(func::FuncOp func) {
+MemoryPlan pxc::planMemory(func::FuncOp func, const PlanHints &hints) {
   MemoryPlan plan;
   Block &body = func.getBody().front();
   DenseMap<Operation *, int64_t> position;
@@ -110,7 +110,8 @@ MemoryPlan pxc::planMemory(func::FuncOp func) {
   auto lastUse = [&](Value value, int64_t defined) {
     int64_t last = defined;
     for (Operation *user : value.getUsers())
-      last = std::max(last, position.lookup(user));
+      last =
+          std::max(last, position.lookup(hints.runsWith.lookup_or(user, user)));
     return last;
   };
 
@@ -139,7 +140,8 @@ MemoryPlan pxc::planMemory(func::FuncOp func) {
     place(arg, 0);
   for (auto [i, op] : llvm::enumerate(body)) {
     for (Value result : op.getResults())
-      if (!isPersistent(result) && !isEmbedded(result))
+      if (!isPersistent(result) && !isEmbedded(result) &&
+          !hints.noBuffer.contains(result))
         place(result, i);
     for (Value value : dying[i])
       free.release(plan.offsets[value], plan.sizes[value], value);

@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace pxc {
@@ -41,8 +42,17 @@ struct MemoryPlan {
 /// Bytes of a tensor of `type` (i1 elements take one byte).
 int64_t tensorBytes(mlir::Type type);
 
+/// What code generation tells the planner about how ops run.
+struct PlanHints {
+  /// Values that need no buffer (intermediates of fused loops).
+  llvm::DenseSet<mlir::Value> noBuffer;
+  /// Ops that run as part of another op's actor (a fused loop runs at its
+  /// last op): their reads happen at that op's position.
+  llvm::DenseMap<mlir::Operation *, mlir::Operation *> runsWith;
+};
+
 /// Plans the arena of `func` (a function with a single block).
-MemoryPlan planMemory(mlir::func::FuncOp func);
+MemoryPlan planMemory(mlir::func::FuncOp func, const PlanHints &hints = {});
 
 } // namespace pxc
 

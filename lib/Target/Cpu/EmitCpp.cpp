@@ -200,7 +200,24 @@ struct ActorIO {
 };
 
 LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
-  MemoryPlan plan = planMemory(func);
+  // One actor per unit: a single op or a fused elementwise loop, which runs
+  // at its last op and keeps its intermediates in registers.
+  Block &body = func.getBody().front();
+  SmallVector<Unit> units = formUnits(body);
+  llvm::sort(units, [](const Unit &a, const Unit &b) {
+    return a.ops.back()->isBeforeInBlock(b.ops.back());
+  });
+  DenseMap<Operation *, Operation *> actorOf;
+  PlanHints hints;
+  for (const Unit &unit : units)
+    for (Operation *op : unit.ops) {
+      actorOf[op] = unit.ops.back();
+      if (op != unit.ops.back()) {
+        hints.runsWith[op] = unit.ops.back();
+        hints.noBuffer.insert(op->getResult(0));
+      }
+    }
+  MemoryPlan plan = planMemory(func, hints);
   arenaBytes.push_back(plan.arenaBytes);
   SmallVector<int64_t> &offsets =
       parameterOffsets.emplace_back(parameters.size(), -1);
@@ -259,8 +276,7 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
         addRegister(result, op->getName().getStringRef());
   });
 
-  // Actors: inputs, ops, outputs. Control registers order memory reuse.
-  Block &body = func.getBody().front();
+  // Actors: inputs, units, outputs. Control registers order memory reuse.
   DenseMap<Operation *, int64_t> position;
   for (auto [i, op] : llvm::enumerate(body))
     position[&op] = i;
@@ -270,14 +286,17 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
     Operation *producer = value.getDefiningOp();
     if (!producer)
       continue;
+    producer = actorOf.lookup(producer);
     for (Value owner : owners) {
       SmallVector<Operation *> readers(owner.getUsers());
       if (readers.empty() && owner.getDefiningOp())
         readers.push_back(owner.getDefiningOp());
-      for (Operation *reader : readers)
+      for (Operation *reader : readers) {
+        reader = actorOf.lookup_or(reader, reader);
         if (reader != producer &&
             !llvm::is_contained(waitsFor[producer], reader))
           waitsFor[producer].push_back(reader);
+      }
     }
   }
   // Control registers, in program order, for the orderings the data flow
@@ -285,16 +304,19 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
   DenseMap<Operation *, SmallVector<int>> controlOut, controlIn;
   std::vector<llvm::BitVector> ancestors(position.size(),
                                          llvm::BitVector(position.size()));
-  for (Operation &op : body) {
+  for (const Unit &unit : units) {
+    Operation &op = *unit.ops.back();
     int64_t i = position.lookup(&op);
     auto inherit = [&](Operation *from) {
       int64_t f = position.lookup(from);
       ancestors[i] |= ancestors[f];
       ancestors[i].set(f);
     };
-    for (Value operand : op.getOperands())
-      if (Operation *def = operand.getDefiningOp())
-        inherit(def);
+    for (Operation *member : unit.ops)
+      for (Value operand : member->getOperands())
+        if (Operation *def = operand.getDefiningOp();
+            def && actorOf.lookup(def) != &op)
+          inherit(actorOf.lookup(def));
     auto it = waitsFor.find(&op);
     if (it == waitsFor.end())
       continue;
@@ -361,9 +383,29 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
                   ", a.piece, a.outputs[0]);",
               -1);
   }
-  for (Operation &op : body) {
+  for (const Unit &unit : units) {
+    Operation &op = *unit.ops.back();
     if (isa<ParameterOp, ConstantOp>(op))
       continue;
+    if (unit.isFused()) {
+      ActorIO io;
+      io.outputs.push_back(registers.lookup(op.getResult(0)));
+      for (int reg : controlIn.lookup(&op))
+        io.inputs.push_back(reg);
+      for (int reg : controlOut.lookup(&op))
+        io.outputs.push_back(reg);
+      std::string statements;
+      llvm::raw_string_ostream loop(statements);
+      if (failed(emitFusedLoop(
+              unit, [&](Value v) { return pointer(v, io); }, loop)))
+        return failure();
+      std::string name = "fused";
+      for (Operation *member : unit.ops)
+        name += " " + member->getName().stripDialect().str();
+      emitActor(name + " #" + std::to_string(position.lookup(&op)), "compute",
+                io, statements, position.lookup(&op));
+      continue;
+    }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
         ActorIO io;
@@ -490,6 +532,11 @@ LogicalResult ProgramEmitter::emit() {
      << "#include <cmath>\n#include <memory>\n#include <optional>\n"
      << "#include <vector>\n\n"
      << "using namespace pxrt;\nusing namespace pxrt::cpu;\n\n"
+     << "// max/min that propagate NaN, as the kernels do.\n"
+     << "static inline float fmax_nan(float a, float b) {\n"
+     << "  return a != a || b != b ? NAN : (a > b ? a : b);\n}\n"
+     << "static inline float fmin_nan(float a, float b) {\n"
+     << "  return a != a || b != b ? NAN : (a < b ? a : b);\n}\n\n"
      << "static TensorView view(const void *data, DType type,\n"
      << "                       std::initializer_list<int64_t> shape) {\n"
      << "  return contiguousView(data, type, shape);\n}\n\n"

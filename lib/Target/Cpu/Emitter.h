@@ -3,6 +3,7 @@
 #ifndef PXC_LIB_TARGET_CPU_EMITTER_H
 #define PXC_LIB_TARGET_CPU_EMITTER_H
 
+#include "mlir/IR/Block.h"
 #include "mlir/IR/Operation.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -31,6 +32,25 @@ mlir::LogicalResult emitKernelCall(mlir::Operation *op,
 mlir::LogicalResult emitCollective(mlir::Operation *op, const std::string &in,
                                    const std::string &out,
                                    llvm::raw_ostream &os);
+
+/// What one actor runs: a single op, or a chain of elementwise ops fused
+/// into one loop (ops in program order, the loop's result is the last op's).
+struct Unit {
+  llvm::SmallVector<mlir::Operation *> ops;
+  bool isFused() const { return ops.size() > 1; }
+};
+
+/// Partitions the ops of `body` into units, in program order of their last
+/// ops.
+llvm::SmallVector<Unit> formUnits(mlir::Block &body);
+
+/// Writes the loop nest of a fused unit: statements with `a` (the
+/// ActContext) in scope; `pointer(v)` is the C++ pointer expression of an
+/// external operand `v`.
+mlir::LogicalResult
+emitFusedLoop(const Unit &unit,
+              llvm::function_ref<std::string(mlir::Value)> pointer,
+              llvm::raw_ostream &os);
 
 } // namespace pxc::cpu_target
 

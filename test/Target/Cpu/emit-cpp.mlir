@@ -1,0 +1,35 @@
+// RUN: pxc %s --emit=source | FileCheck %s
+
+// Elementwise chains become one loop; other ops call libpxrt kernels; every
+// value an actor reads comes from a register in the arena.
+// CHECK: g.setStrictOrder("comm");
+// CHECK: g.addActor("input 0", "compute", {}, {r0}
+// CHECK: ctx.loadInput(0, a.piece, a.outputs[0]);
+// CHECK: g.addActor("px.matmul #3", "compute", {r0}, {r1}
+// CHECK: matmul(view(a.inputs[0], DType::F32, {4, 8}), view(arena + 0, DType::F32, {8, 8}), view(a.outputs[0], DType::F32, {4, 8}));
+// CHECK: g.addActor("fused exp mul add #6", "compute", {r1}, {r2}
+// CHECK: for (int64_t i0 = 0; i0 < 4; ++i0)
+// CHECK: for (int64_t i1 = 0; i1 < 8; ++i1)
+// CHECK: const float t0 = std::exp(v_in0);
+// CHECK: const float t1 = t0 * v_in1;
+// CHECK: const float t2 = t1 + v_in2;
+// CHECK: out[((0) * 4 + i0) * 8 + i1] = t2;
+// CHECK: g.addActor("px.softmax #7", "compute", {r2}, {r3}
+// CHECK: softmax(view(a.inputs[0], DType::F32, {4, 8}), 1, view(a.outputs[0], DType::F32, {4, 8}));
+// CHECK: ctx.storeOutput(0, a.piece, a.inputs[0]);
+// CHECK: p.mesh = {1};
+// CHECK: p.inputs.push_back(TensorSpec{"x", DType::F32, {4, 8}, "[B]"});
+// CHECK: s.init = ParameterSpec::Init::Normal;
+// CHECK: p.classes.push_back(RankClass{{[{][{]}}0}
+px.mesh @mesh shape = [1]
+func.func @main(%x: tensor<4x8xf32> {px.name = "x"}) -> (tensor<4x8xf32> {px.name = "y"}) {
+  %w = px.parameter "w" : tensor<8x8xf32> init = #px.init<normal, 0.0, 0.02>
+  %b = px.parameter "b" : tensor<8xf32> init = #px.init<zeros>
+  %h = px.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %e = px.exp %h : tensor<4x8xf32>
+  %s = px.constant dense<0.5> : tensor<f32>
+  %m = px.mul %e, %s : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %a = px.add %m, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  %y = px.softmax %a {axis = 1 : i64} : tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
