@@ -52,7 +52,10 @@ struct PlanHints {
 };
 
 /// Plans the arena of `func` (a function with a single block).
-MemoryPlan planMemory(mlir::func::FuncOp func, const PlanHints &hints = {});
+MemoryPlan planMemory(mlir::func::FuncOp func, const PlanHints &hints);
+inline MemoryPlan planMemory(mlir::func::FuncOp func) {
+  return planMemory(func, PlanHints());
+}
 
 } // namespace pxc
 
