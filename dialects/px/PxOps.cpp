@@ -8,6 +8,7 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 #include "pxc/Support/LLVM.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
@@ -166,6 +167,73 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
   shape.push_back(r.back());
   types.push_back(RankedTensorType::get(shape, lhs.getElementType()));
   return success();
+}
+
+namespace {
+/// Distributed ops keep their plans: rewrites apply to the global program
+/// before the SBP search only.
+bool isPlanned(Operation *op) {
+  return op->hasAttr(PxDialect::kSbpAttrName) ||
+         op->hasAttr(PxDialect::kSbpInAttrName);
+}
+
+/// matmul(x, W) with a 2-D W -> linear(x, W); matmul(x, transpose(W)) ->
+/// linear(x, W) {transpose_w}: one op for SBP and code generation, and no
+/// transposed copy of the weight at run time.
+struct MatmulToLinear : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (isPlanned(op) || op.getRhs().getType().getRank() != 2)
+      return failure();
+    Value weight = op.getRhs();
+    bool transposed = false;
+    if (auto t = weight.getDefiningOp<TransposeOp>();
+        t && !isPlanned(t) && t.getPerm() == ArrayRef<int64_t>{1, 0}) {
+      weight = t.getInput();
+      transposed = true;
+    }
+    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), op.getLhs(),
+                                          weight, Value(), transposed);
+    return success();
+  }
+};
+
+/// add(linear(x, W), b) with b of shape [N] -> linear(x, W, b).
+struct BiasIntoLinear : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    if (isPlanned(op))
+      return failure();
+    for (auto [product, bias] : {std::pair(op.getLhs(), op.getRhs()),
+                                 std::pair(op.getRhs(), op.getLhs())}) {
+      auto linear = product.getDefiningOp<LinearOp>();
+      auto biasType = cast<RankedTensorType>(bias.getType());
+      if (!linear || linear.getBias() || isPlanned(linear) ||
+          !product.hasOneUse() || linear.getType() != op.getType() ||
+          biasType.getRank() != 1 ||
+          biasType.getDimSize(0) != op.getType().getShape().back())
+        continue;
+      rewriter.replaceOpWithNewOp<LinearOp>(
+          op, op.getType(), linear.getInput(), linear.getWeight(), bias,
+          linear.getTransposeW());
+      rewriter.eraseOp(linear);
+      return success();
+    }
+    return failure();
+  }
+};
+} // namespace
+
+void MatmulOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *context) {
+  results.add<MatmulToLinear>(context);
+}
+
+void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<BiasIntoLinear>(context);
 }
 
 LogicalResult LinearOp::inferReturnTypes(MLIRContext *,

@@ -16,6 +16,7 @@
 #include "pxrt/kernels.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -117,6 +118,7 @@ struct Options {
   uint64_t seed = 0;
   double timeout = 300;
   bool quiet = false;
+  bool time = false;
 };
 
 /// A usage error: message, exit status 2.
@@ -146,6 +148,7 @@ void printHelp(const Program &program) {
       << "  --seed=S             seed of random parameter initializers\n"
       << "  --timeout=SECONDS    give up on a silent peer after this long\n"
       << "  --quiet              do not print the outputs\n"
+      << "  --time               print the median step time (rank 0)\n"
       << "inputs:\n";
   for (const TensorSpec &t : program.inputs)
     std::cout << "  " << t.name << ": " << dtypeName(t.type) << " "
@@ -192,6 +195,8 @@ std::optional<Options> parseOptions(int argc, char **argv,
     }
     if (flag == "--quiet")
       opts.quiet = true;
+    else if (flag == "--time")
+      opts.time = true;
     else if (flag == "--ranks")
       opts.ranks = static_cast<int>(parseInt(flag, value));
     else if (flag == "--comm")
@@ -406,8 +411,19 @@ void runRank(Job &job, int rank, Communicator &world) {
   cls->build(ctx);
   // One piece at a time: buffers that share memory within a step are
   // ordered by the graph, but not across steps.
-  for (int64_t step = 0; step < job.options.steps; ++step)
+  std::vector<double> times;
+  for (int64_t step = 0; step < job.options.steps; ++step) {
+    auto start = std::chrono::steady_clock::now();
     graph.run(1);
+    times.push_back(std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+  }
+  if (job.options.time && rank == 0) {
+    std::sort(times.begin(), times.end());
+    std::printf("step time: median %.3f ms over %zu steps\n",
+                times[times.size() / 2], times.size());
+  }
 
   Stream stream("gather");
   for (size_t o = 0; o < program.outputs.size(); ++o) {

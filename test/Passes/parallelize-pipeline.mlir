@@ -1,9 +1,10 @@
 // RUN: pxc-opt %s --pxc-parallelize | FileCheck %s
 
-// The pipeline folds what import left foldable and merges duplicates.
+// The pipeline folds what import left foldable (transposes of weights into
+// px.linear) and merges duplicates.
 // CHECK-LABEL: func.func @main
 // CHECK-NEXT: %[[W:.*]] = px.parameter "w"
-// CHECK-NEXT: %[[Y:.*]] = px.matmul %arg0, %[[W]]
+// CHECK-NEXT: %[[Y:.*]] = px.linear %arg0, %[[W]]
 // CHECK-NEXT: %[[S:.*]] = px.add %[[Y]], %[[Y]]
 // CHECK-NEXT: return %[[S]]
 func.func @main(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {

@@ -6,7 +6,7 @@
 // CHECK: function @main
 // CHECK: matmul FLOPs per evaluation: 64
 // CHECK-LABEL: func.func @main
-// CHECK: px.matmul %{{.*}}, %{{.*}} : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+// CHECK: px.linear %{{.*}}, %{{.*}} : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
 // CHECK-NOT: px.reshape
 
 func.func @main(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {

@@ -1,12 +1,13 @@
 // RUN: pxc %s --emit=source | FileCheck %s
 
-// Elementwise chains become one loop; other ops call libpxrt kernels; every
+// A product with a 2-D weight is px.linear; elementwise chains become one
+// loop; other ops call libpxrt kernels; every
 // value an actor reads comes from a register in the arena.
 // CHECK: g.setStrictOrder("comm");
 // CHECK: g.addActor("input 0", "compute", {}, {r0}
 // CHECK: ctx.loadInput(0, a.piece, a.outputs[0]);
-// CHECK: g.addActor("px.matmul #3", "compute", {r0}, {r1}
-// CHECK: matmul(view(a.inputs[0], DType::F32, {4, 8}), view(arena + 0, DType::F32, {8, 8}), view(a.outputs[0], DType::F32, {4, 8}));
+// CHECK: g.addActor("px.linear #3", "compute", {r0}, {r1}
+// CHECK: linear(view(a.inputs[0], DType::F32, {4, 8}), view(arena + 0, DType::F32, {8, 8}), nullptr, false, view(a.outputs[0], DType::F32, {4, 8}));
 // CHECK: g.addActor("fused exp mul add #6", "compute", {r1}, {r2}
 // CHECK: for (int64_t i0 = 0; i0 < 4; ++i0)
 // CHECK: for (int64_t i1 = 0; i1 < 8; ++i1)

@@ -87,6 +87,9 @@ def Px_MatmulOp : Px_Op<"matmul", [Pure, InferTypeOpAdaptor,
   let arguments = (ins Px_FloatTensor:$lhs, Px_FloatTensor:$rhs);
   let results = (outs Px_FloatTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  // A product with a 2-D weight is px.linear (a transposed weight folds into
+  // transpose_w).
+  let hasCanonicalizer = 1;
 }
 
 def Px_LinearOp : Px_Op<"linear", [Pure, InferTypeOpAdaptor,
@@ -129,6 +132,8 @@ class Px_BinaryOp<string mnemonic, Type operandType, list<Trait> traits = []>
 def Px_AddOp : Px_BinaryOp<"add", Px_NumTensor, [Commutative]> {
   let summary = "Elementwise sum";
   let hasFolder = 1;
+  // A bias added to a bias-free px.linear becomes its bias.
+  let hasCanonicalizer = 1;
 }
 def Px_SubOp : Px_BinaryOp<"sub", Px_NumTensor> {
   let summary = "Elementwise difference";
