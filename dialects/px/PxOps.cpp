@@ -193,8 +193,8 @@ struct MatmulToLinear : OpRewritePattern<MatmulOp> {
       weight = t.getInput();
       transposed = true;
     }
-    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), op.getLhs(),
-                                          weight, Value(), transposed);
+    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), op.getLhs(), weight,
+                                          Value(), transposed);
     return success();
   }
 };
@@ -215,9 +215,9 @@ struct BiasIntoLinear : OpRewritePattern<AddOp> {
           biasType.getRank() != 1 ||
           biasType.getDimSize(0) != op.getType().getShape().back())
         continue;
-      rewriter.replaceOpWithNewOp<LinearOp>(
-          op, op.getType(), linear.getInput(), linear.getWeight(), bias,
-          linear.getTransposeW());
+      rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), linear.getInput(),
+                                            linear.getWeight(), bias,
+                                            linear.getTransposeW());
       rewriter.eraseOp(linear);
       return success();
     }
