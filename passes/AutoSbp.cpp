@@ -136,6 +136,9 @@ private:
   void addReturn(func::ReturnOp ret);
   void addNode(Node node, std::vector<double> cost, std::vector<double> memory);
   void addEdges(Operation *consumer, int consumerNode);
+  void addEdge(Value value, int consumerNode,
+               function_ref<const NdSbp &(size_t)> targetOf);
+  void addAssign(px::AssignOp assign);
   double computeCost(Operation *op, const px::NdSbpSignature &signature);
 
   bool isReplicatedOnUnitAxes(const px::NdSbpSignature &signature) const;
@@ -148,6 +151,9 @@ private:
   std::vector<Node> nodes;
   /// The node and result index that define each value.
   DenseMap<Value, std::pair<int, unsigned>> producers;
+  /// Assignments take their parameter's distribution; they are edges into
+  /// the parameter's node, not nodes.
+  SmallVector<px::AssignOp> assigns;
 };
 
 void Planner::addNode(Node node, std::vector<double> cost,
@@ -295,56 +301,71 @@ void Planner::addReturn(func::ReturnOp ret) {
 /// result SBP to every consumer candidate's operand SBP. Distinct SBPs are
 /// far fewer than candidates, so each distinct pair is costed once.
 void Planner::addEdges(Operation *consumer, int consumerNode) {
+  for (auto [operandIndex, value] : llvm::enumerate(consumer->getOperands()))
+    addEdge(value, consumerNode,
+            [&, i = operandIndex](size_t c) -> const NdSbp & {
+              return nodes[consumerNode].candidates[c].inputs[i];
+            });
+}
+
+/// The next value of a parameter is boxed into the parameter's own
+/// distribution: an edge from its producer to the parameter's node.
+void Planner::addAssign(px::AssignOp assign) {
+  assigns.push_back(assign);
+  int paramNode = producers.lookup(assign.getParameter()).first;
+  if (producers.lookup(assign.getValue()).first == paramNode)
+    return;
+  addEdge(assign.getValue(), paramNode, [&](size_t c) -> const NdSbp & {
+    return nodes[paramNode].candidates[c].outputs[0];
+  });
+}
+
+void Planner::addEdge(Value value, int consumerNode,
+                      function_ref<const NdSbp &(size_t)> targetOf) {
   const Node &to = nodes[consumerNode];
-  for (auto [operandIndex, value] : llvm::enumerate(consumer->getOperands())) {
-    auto [producerNode, resultIndex] = producers.lookup(value);
-    const Node &from = nodes[producerNode];
-    std::vector<int64_t> shape = shapeOf(value);
-    int64_t bytes = elementBytes(value);
+  auto [producerNode, resultIndex] = producers.lookup(value);
+  const Node &from = nodes[producerNode];
+  std::vector<int64_t> shape = shapeOf(value);
+  int64_t bytes = elementBytes(value);
 
-    auto distinct = [](auto &&sbpOf, size_t count, SmallVector<int> &index,
-                       SmallVector<const NdSbp *> &unique) {
-      DenseMap<uint64_t, int> seen;
-      for (size_t c = 0; c < count; ++c) {
-        const NdSbp &sbp = sbpOf(c);
-        auto [it, inserted] = seen.try_emplace(keyOf(sbp), unique.size());
-        if (inserted)
-          unique.push_back(&sbp);
-        index.push_back(it->second);
-      }
-    };
-    SmallVector<int> fromIndex, toIndex;
-    SmallVector<const NdSbp *> fromUnique, toUnique;
-    distinct(
-        [&](size_t c) -> const NdSbp & {
-          return from.candidates[c].outputs[resultIndex];
-        },
-        from.candidates.size(), fromIndex, fromUnique);
-    distinct(
-        [&](size_t c) -> const NdSbp & {
-          return to.candidates[c].inputs[operandIndex];
-        },
-        to.candidates.size(), toIndex, toUnique);
-
-    // Booleans cannot pass through partial sums, so their paths avoid them.
-    bool partials =
-        !cast<RankedTensorType>(value.getType()).getElementType().isInteger(1);
-    std::vector<double> times(fromUnique.size() * toUnique.size(), 0.0);
-    std::vector<NdSbp> targets;
-    for (const NdSbp *sbp : toUnique)
-      targets.push_back(*sbp);
-    for (size_t f = 0; costEdges && f < fromUnique.size(); ++f) {
-      std::vector<double> row =
-          model.boxingTimes(*fromUnique[f], targets, shape, bytes, partials);
-      std::copy(row.begin(), row.end(), times.begin() + f * targets.size());
+  auto distinct = [](auto &&sbpOf, size_t count, SmallVector<int> &index,
+                     SmallVector<const NdSbp *> &unique) {
+    DenseMap<uint64_t, int> seen;
+    for (size_t c = 0; c < count; ++c) {
+      const NdSbp &sbp = sbpOf(c);
+      auto [it, inserted] = seen.try_emplace(keyOf(sbp), unique.size());
+      if (inserted)
+        unique.push_back(&sbp);
+      index.push_back(it->second);
     }
-    std::vector<double> matrix;
-    matrix.reserve(fromIndex.size() * toIndex.size());
-    for (int f : fromIndex)
-      for (int t : toIndex)
-        matrix.push_back(times[f * toUnique.size() + t]);
-    graph.addEdge(producerNode, consumerNode, std::move(matrix));
+  };
+  SmallVector<int> fromIndex, toIndex;
+  SmallVector<const NdSbp *> fromUnique, toUnique;
+  distinct(
+      [&](size_t c) -> const NdSbp & {
+        return from.candidates[c].outputs[resultIndex];
+      },
+      from.candidates.size(), fromIndex, fromUnique);
+  distinct(targetOf, to.candidates.size(), toIndex, toUnique);
+
+  // Booleans cannot pass through partial sums, so their paths avoid them.
+  bool partials =
+      !cast<RankedTensorType>(value.getType()).getElementType().isInteger(1);
+  std::vector<double> times(fromUnique.size() * toUnique.size(), 0.0);
+  std::vector<NdSbp> targets;
+  for (const NdSbp *sbp : toUnique)
+    targets.push_back(*sbp);
+  for (size_t f = 0; costEdges && f < fromUnique.size(); ++f) {
+    std::vector<double> row =
+        model.boxingTimes(*fromUnique[f], targets, shape, bytes, partials);
+    std::copy(row.begin(), row.end(), times.begin() + f * targets.size());
   }
+  std::vector<double> matrix;
+  matrix.reserve(fromIndex.size() * toIndex.size());
+  for (int f : fromIndex)
+    for (int t : toIndex)
+      matrix.push_back(times[f * toUnique.size() + t]);
+  graph.addEdge(producerNode, consumerNode, std::move(matrix));
 }
 
 LogicalResult Planner::buildGraph() {
@@ -355,6 +376,10 @@ LogicalResult Planner::buildGraph() {
   for (Operation &op : body) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       addReturn(ret);
+      continue;
+    }
+    if (auto assign = dyn_cast<px::AssignOp>(op)) {
+      addAssign(assign);
       continue;
     }
     if (failed(addOp(&op)))
@@ -393,6 +418,13 @@ void Planner::annotate(ArrayRef<int> choice) {
     if (node.op->getNumOperands())
       node.op->setAttr(px::PxDialect::kSbpInAttrName,
                        sbpAttr(context, chosen.inputs, true));
+  }
+  for (px::AssignOp assign : assigns) {
+    auto sbp =
+        assign.getParameter().getDefiningOp()->getAttrOfType<px::SbpAttr>(
+            px::PxDialect::kSbpAttrName);
+    assign->setAttr(px::PxDialect::kSbpInAttrName,
+                    ArrayAttr::get(context, {sbp, sbp}));
   }
 }
 

@@ -1,8 +1,8 @@
 //===- Summary.cpp - px-summary: print a model summary --------------------===//
 
+#include "pxc/Passes/Summary.h"
 #include "pxc/Dialect/Px/PxOps.h"
 #include "pxc/Passes/Passes.h"
-#include "pxc/Passes/Summary.h"
 #include "pxc/Support/LLVM.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -253,6 +253,14 @@ LogicalResult PxDialect::verifyRegionArgAttribute(Operation *op,
                                                   unsigned argIndex,
                                                   NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
+  if (name == kRoleAttrName) {
+    auto role = dyn_cast<StringAttr>(attr.getValue());
+    if (!role ||
+        !llvm::is_contained({"tokens", "labels", "hyper"}, role.getValue()))
+      return op->emitError()
+             << "px.role must be \"tokens\", \"labels\" or \"hyper\"";
+    return success();
+  }
   if (name != kSbpAttrName && name != kGlobalTypeAttrName)
     return verifyCommonAttr(op, attr);
   // A function declaration has argument attributes but no entry block, so

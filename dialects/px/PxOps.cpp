@@ -686,5 +686,25 @@ LogicalResult CrossEntropyOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Training ops
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyHyper(Operation *op, Value hyper) {
+  if (tensorType(hyper).getRank() != 1)
+    return op->emitOpError("hyper-parameters must be a vector, not ")
+           << hyper.getType();
+  return success();
+}
+
+LogicalResult AdamWOp::verify() { return verifyHyper(*this, getHyper()); }
+LogicalResult SgdOp::verify() { return verifyHyper(*this, getHyper()); }
+
+LogicalResult AssignOp::verify() {
+  if (!getParameter().getDefiningOp<ParameterOp>())
+    return emitOpError("assigns to a px.parameter only");
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "pxc/Dialect/Px/PxOps.cpp.inc"

@@ -17,8 +17,9 @@
 // sigmoid, pow); 8 for gelu, softmax and log_softmax (max, subtract, exp,
 // sum, divide); 5 for layer_norm plus 1 per scale or bias, 3 for rms_norm
 // plus 1 with a scale; 7 per logit for cross_entropy (log-sum-exp and the
-// target); 1 per input element for reduce and per element for trilu; 0 for
-// pure data movement and sources.
+// target); 1 per input element for reduce and per element for trilu; 14 per
+// parameter element for adamw, 5 for sgd; 0 for pure data movement, sources
+// and assignments.
 //
 //===----------------------------------------------------------------------===//
 
@@ -598,3 +599,43 @@ void CrossEntropyOp::getSbpSignatures(
 double CrossEntropyOp::getComputeFlops() {
   return 7 * numElements(getLogits());
 }
+
+//===----------------------------------------------------------------------===//
+// Training
+//===----------------------------------------------------------------------===//
+
+/// Elementwise updates of a parameter and its states: any split of the
+/// parameter's dimensions, or replicated; the small hyper-parameter vector
+/// is always replicated. Not linear, so no partial values.
+static void addUpdateSignatures(Operation *op,
+                                SmallVectorImpl<SbpSignature> &signatures) {
+  unsigned tensors = op->getNumOperands() - 1;
+  for (int64_t d = 0, e = shapeOf(op->getOperand(0)).size(); d < e; ++d) {
+    SmallVector<Sbp1D, 4> inputs(tensors, split(d));
+    inputs.push_back(bcast());
+    add(signatures, inputs,
+        SmallVector<Sbp1D, 1>(op->getNumResults(), split(d)));
+  }
+  addUniform(op, signatures, bcast());
+}
+
+void AdamWOp::getSbpSignatures(SmallVectorImpl<SbpSignature> &signatures) {
+  addUpdateSignatures(*this, signatures);
+}
+// Two moment updates, decay, square root, divide, update.
+double AdamWOp::getComputeFlops() {
+  return (10 + kTranscendentalFlops) * numElements(getParam());
+}
+
+void SgdOp::getSbpSignatures(SmallVectorImpl<SbpSignature> &signatures) {
+  addUpdateSignatures(*this, signatures);
+}
+double SgdOp::getComputeFlops() { return 5 * numElements(getParam()); }
+
+// The stored value must be distributed like the parameter.
+void AssignOp::getSbpSignatures(SmallVectorImpl<SbpSignature> &signatures) {
+  for (int64_t d = 0, e = shapeOf(getValue()).size(); d < e; ++d)
+    add(signatures, {split(d), split(d)}, {});
+  add(signatures, {bcast(), bcast()}, {});
+}
+double AssignOp::getComputeFlops() { return 0; }

@@ -73,3 +73,19 @@ func.func @split(%x: tensor<8x16xf32>) -> (tensor<8x8xf32>, tensor<8x8xf32>) {
   %a:2 = px.split %x {axis = 1 : i64} : (tensor<8x16xf32>) -> (tensor<8x8xf32>, tensor<8x8xf32>)
   return %a#0, %a#1 : tensor<8x8xf32>, tensor<8x8xf32>
 }
+
+// -----
+
+// An assignment is not a choice of its own: it takes its parameter's
+// distribution (here pinned to S(0)), and the new value is what gets boxed.
+// CHECK-LABEL: func.func @assign_follows_parameter
+// CHECK: %[[W:.*]] = px.parameter "w" {{.*}}px.sbp = #px.sbp<[S(0)]>
+// CHECK: %[[NEW:.*]] = px.mul {{.*}}px.sbp = #px.sbp<[S(1)]>
+// CHECK: px.assign %[[W]], %[[NEW]] {px.sbp_in = [#px.sbp<[S(0)]>, #px.sbp<[S(0)]>]}
+px.mesh @mesh shape = [4]
+func.func @assign_follows_parameter(%s: tensor<64x64xf32> {px.sbp = #px.sbp<[S(1)]>}) {
+  %w = px.parameter "w" : tensor<64x64xf32> init = #px.init<zeros> {px.sbp = #px.sbp<[S(0)]>}
+  %new = px.mul %w, %s {px.sbp = #px.sbp<[S(1)]>} : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
+  px.assign %w, %new : tensor<64x64xf32>
+  return
+}

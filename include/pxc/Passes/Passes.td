@@ -42,6 +42,52 @@ def TestSbpSignatures : Pass<"px-test-sbp-signatures", "mlir::ModuleOp"> {
   ];
 }
 
+def AppendLoss : Pass<"px-append-loss", "mlir::ModuleOp"> {
+  let summary = "Turn a model's logits into a training loss";
+  let description = [{
+    On `@main`: appends a `labels` argument (integer, the logits' shape
+    without the class dimension, `px.role = "labels"`) and a mean softmax
+    cross-entropy of the logits against it; the loss becomes the only
+    result. The integer argument with the labels' shape (the token ids) is
+    marked `px.role = "tokens"`. A function whose first result is already a
+    scalar f32 loss (ONNX SoftmaxCrossEntropyLoss) keeps it: only the roles
+    are marked, from the arguments the loss reads. Runs before
+    `px-autodiff`.
+
+    ```
+    pxc-opt --px-append-loss model.mlir
+    ```
+  }];
+  let options = [
+    Option<"logits", "logits", "std::string", /*default=*/"\"\"",
+           "Name (px.name) of the logits result; default: the first "
+           "floating-point result">,
+  ];
+}
+
+def ApplyOptimizer : Pass<"px-apply-optimizer", "mlir::ModuleOp"> {
+  let summary = "Turn gradients into optimizer updates of the parameters";
+  let description = [{
+    On `@main` as `px-autodiff` leaves it (results: the loss, then one
+    `grad:<parameter>` per trainable parameter): adds the per-step
+    hyper-parameter argument (`px.role = "hyper"`, layout `pxrt::train::Hyper`),
+    computes the global gradient norm and torch's clipping coefficient
+    `min(1, max_norm / (norm + 1e-6))`, and for each parameter creates its
+    optimizer states (frozen `px.parameter`s named `<parameter>.exp_avg`,
+    `.exp_avg_sq` or `.momentum_buffer`, zero-initialized), a `px.adamw` or
+    `px.sgd` update and the `px.assign`s of the new values. The results
+    become the loss and `grad_norm`.
+
+    ```
+    pxc-opt --px-autodiff --px-apply-optimizer=optimizer=sgd model.mlir
+    ```
+  }];
+  let options = [
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adamw\"",
+           "adamw or sgd">,
+  ];
+}
+
 def AutoSbp : Pass<"px-auto-sbp", "mlir::ModuleOp"> {
   let summary = "Choose an N-D SBP signature for every op by a cost-model search";
   let description = [{

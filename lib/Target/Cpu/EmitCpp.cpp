@@ -299,6 +299,16 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
       }
     }
   }
+  // An assignment overwrites the parameter's storage: it waits for every
+  // other reader of the current value.
+  for (auto assign : func.getOps<AssignOp>()) {
+    Operation *writer = actorOf.lookup(assign);
+    for (Operation *reader : assign.getParameter().getUsers()) {
+      reader = actorOf.lookup_or(reader, reader);
+      if (reader != writer && !llvm::is_contained(waitsFor[writer], reader))
+        waitsFor[writer].push_back(reader);
+    }
+  }
   // Control registers, in program order, for the orderings the data flow
   // does not already imply: `ancestors[i]` holds the ops op i waits for.
   DenseMap<Operation *, SmallVector<int>> controlOut, controlIn;

@@ -19,6 +19,11 @@ std::string cpu_target::intList(ArrayRef<int64_t> values) {
   return out + "}";
 }
 
+/// The f32 elements of a contiguous view (optimizer kernels take arrays).
+static std::string floats(const std::string &view) {
+  return "static_cast<float *>(" + view + ".data)";
+}
+
 static const char *unaryName(Operation *op) {
   return llvm::TypeSwitch<Operation *, const char *>(op)
       .Case([](NegOp) { return "Neg"; })
@@ -255,6 +260,26 @@ LogicalResult cpu_target::emitKernelCall(Operation *op,
       .Case([&](TriluOp t) {
         os << "trilu(" << in[0] << ", " << (t.getUpper() ? "true" : "false")
            << ", " << t.getK() << ", " << out[0] << ");";
+        return success();
+      })
+      .Case([&](AdamWOp adam) {
+        os << "adamw(" << floats(in[0]) << ", " << floats(in[1]) << ", "
+           << floats(in[2]) << ", " << floats(in[3]) << ", " << floats(out[0])
+           << ", " << floats(out[1]) << ", " << floats(out[2]) << ", "
+           << adam.getParam().getType().getNumElements() << ", "
+           << floats(in[4]) << ");";
+        return success();
+      })
+      .Case([&](SgdOp sgd) {
+        os << "sgd(" << floats(in[0]) << ", " << floats(in[1]) << ", "
+           << floats(in[2]) << ", " << floats(out[0]) << ", " << floats(out[1])
+           << ", " << sgd.getParam().getType().getNumElements() << ", "
+           << floats(in[3]) << ");";
+        return success();
+      })
+      .Case([&](AssignOp) {
+        // in[0] views the parameter's persistent storage.
+        os << "copy(" << in[1] << ", " << in[0] << ");";
         return success();
       })
       .Default(

@@ -1152,3 +1152,38 @@ func.func @mesh_on_argument(%a: tensor<4xf32> {px.mesh = @m}) {
 
 // expected-error @+1 {{unknown px attribute 'px.phase'}}
 func.func private @unknown_result_attribute() -> (tensor<4xf32> {px.phase = 0 : i64})
+
+//===----------------------------------------------------------------------===//
+// Training ops
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @assign_to_value(%x: tensor<4xf32>, %y: tensor<4xf32>) {
+  // expected-error @+1 {{assigns to a px.parameter only}}
+  px.assign %x, %y : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @hyper_not_vector(%w: tensor<4xf32>, %h: tensor<2x8xf32>) {
+  // expected-error @+1 {{hyper-parameters must be a vector, not 'tensor<2x8xf32>'}}
+  %p:3 = px.adamw %w, %w, %w, %w, %h : tensor<4xf32>, tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @sgd_hyper_not_vector(%w: tensor<4xf32>, %h: tensor<f32>) {
+  // expected-error @+1 {{hyper-parameters must be a vector, not 'tensor<f32>'}}
+  %p:2 = px.sgd %w, %w, %w, %h : tensor<4xf32>, tensor<f32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{px.role must be "tokens", "labels" or "hyper"}}
+func.func @bad_role(%x: tensor<4xi64> {px.role = "inputs"}) {
+  return
+}

@@ -435,3 +435,23 @@ func.func @stage_only(%x: tensor<4xf32> {px.stage = 0 : i64, px.name = "x"}) -> 
   %0 = px.relu %x {px.stage = 1 : i32} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// Training: optimizer updates, assignments and argument roles.
+// CHECK-LABEL: func.func @training
+// CHECK-SAME: {px.role = "tokens"}
+// CHECK-SAME: {px.role = "hyper"}
+// CHECK: %[[W:.*]] = px.parameter "w"
+// CHECK: = px.adamw %[[W]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<16xf32>
+// CHECK: = px.sgd %[[W]], %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<16xf32>
+// CHECK: px.assign %[[W]], %{{.*}} : tensor<4x3xf32>
+func.func @training(%t: tensor<4xi64> {px.role = "tokens"}, %g: tensor<4x3xf32>, %h: tensor<16xf32> {px.role = "hyper"}) {
+  %w = px.parameter "w" : tensor<4x3xf32> init = #px.init<zeros>
+  %m = px.parameter "w.exp_avg" frozen : tensor<4x3xf32> init = #px.init<zeros>
+  %v = px.parameter "w.exp_avg_sq" frozen : tensor<4x3xf32> init = #px.init<zeros>
+  %p:3 = px.adamw %w, %g, %m, %v, %h : tensor<4x3xf32>, tensor<16xf32>
+  %q:2 = px.sgd %w, %g, %m, %h : tensor<4x3xf32>, tensor<16xf32>
+  px.assign %w, %p#0 : tensor<4x3xf32>
+  return
+}

@@ -49,6 +49,10 @@ def Px_Dialect : Dialect {
         "px.persistent_bytes";
     static constexpr ::llvm::StringLiteral kMeshAttrName = "px.mesh";
     static constexpr ::llvm::StringLiteral kNameAttrName = "px.name";
+    /// On a training function's argument: what the program feeds it each
+    /// step ("tokens", "labels" from the data; "hyper" from the optimizer
+    /// flags and schedule).
+    static constexpr ::llvm::StringLiteral kRoleAttrName = "px.role";
   }];
 }
 
@@ -70,6 +74,7 @@ def Px_IntElt : AnyTypeOf<[I32, I64]>;
 def Px_FloatTensor : StaticShapeTensorOf<[F16, BF16, F32, F64]>;
 def Px_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
 def Px_BoolTensor : StaticShapeTensorOf<[I1]>;
+def Px_F32Tensor : StaticShapeTensorOf<[F32]>;
 def Px_NumTensor : StaticShapeTensorOf<[F16, BF16, F32, F64, I32, I64]>;
 def Px_Tensor : StaticShapeTensorOf<[F16, BF16, F32, F64, I1, I32, I64]>;
 

@@ -427,6 +427,66 @@ def Px_CrossEntropyOp : Px_Op<"cross_entropy", [Pure, InferTypeOpAdaptor,
 }
 
 //===----------------------------------------------------------------------===//
+// Training: optimizer updates and parameter assignment (px-apply-optimizer)
+//===----------------------------------------------------------------------===//
+
+def Px_AdamWOp : Px_Op<"adamw", [Pure, AllTypesMatch<["param", "grad",
+    "exp_avg", "exp_avg_sq", "new_param", "new_exp_avg", "new_exp_avg_sq"]>,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+  let summary = "One torch.optim.AdamW step of a parameter";
+  let description = [{
+    ```mlir
+    %p2, %m2, %v2 = px.adamw %p, %g, %m, %v, %hyper
+        : tensor<64x64xf32>, tensor<16xf32>
+    ```
+    Elementwise: decoupled weight decay, first and second moments, bias
+    corrections. `hyper` is the per-step hyper-parameter vector the program
+    fills (layout `pxrt::Hyper` in runtime/include/pxrt/train.h); it must be
+    replicated.
+  }];
+  let arguments = (ins Px_F32Tensor:$param, Px_F32Tensor:$grad, Px_F32Tensor:$exp_avg,
+                       Px_F32Tensor:$exp_avg_sq, Px_F32Tensor:$hyper);
+  let results = (outs Px_F32Tensor:$new_param, Px_F32Tensor:$new_exp_avg,
+                      Px_F32Tensor:$new_exp_avg_sq);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $exp_avg `,` $exp_avg_sq `,` $hyper attr-dict `:`
+    type($param) `,` type($hyper)
+  }];
+  let hasVerifier = 1;
+}
+
+def Px_SgdOp : Px_Op<"sgd", [Pure, AllTypesMatch<["param", "grad",
+    "momentum", "new_param", "new_momentum"]>,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+  let summary = "One torch.optim.SGD step (momentum, dampening, nesterov, "
+                "weight decay)";
+  let arguments = (ins Px_F32Tensor:$param, Px_F32Tensor:$grad, Px_F32Tensor:$momentum,
+                       Px_F32Tensor:$hyper);
+  let results = (outs Px_F32Tensor:$new_param, Px_F32Tensor:$new_momentum);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $momentum `,` $hyper attr-dict `:` type($param) `,`
+    type($hyper)
+  }];
+  let hasVerifier = 1;
+}
+
+def Px_AssignOp : Px_Op<"assign", [AllTypesMatch<["parameter", "value"]>,
+    MemoryEffects<[MemWrite]>, DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+  let summary = "Stores the next value of a parameter";
+  let description = [{
+    ```mlir
+    px.assign %w, %w_next : tensor<64x64xf32>
+    ```
+    `parameter` must be a `px.parameter`. At the end of the step (after
+    every other reader of the parameter's current value) its storage holds
+    `value`, which is what the next step reads. Both carry the same SBP.
+  }];
+  let arguments = (ins Px_Tensor:$parameter, Px_Tensor:$value);
+  let assemblyFormat = "$parameter `,` $value attr-dict `:` type($value)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Collectives (inserted by px-insert-boxing)
 //===----------------------------------------------------------------------===//
 

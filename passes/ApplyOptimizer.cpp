@@ -1,0 +1,197 @@
+//===- ApplyOptimizer.cpp - px-apply-optimizer: gradients -> updates ------===//
+//
+// The optimizer is ordinary px ops, so that the SBP search distributes its
+// states (ZeRO) and schedules its reductions like the rest of the step; see
+// docs/design/training.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "pxc/Dialect/Px/PxOps.h"
+#include "pxc/Passes/Passes.h"
+#include "pxc/Support/LLVM.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "pxrt/train.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace pxc {
+#define GEN_PASS_DEF_APPLYOPTIMIZER
+#include "pxc/Passes/Passes.h.inc"
+} // namespace pxc
+
+using namespace pxc;
+using namespace pxc::px;
+
+static constexpr StringLiteral kGradPrefix = "grad:";
+
+namespace {
+/// Builds the update ops before the function's return.
+class UpdateBuilder {
+public:
+  UpdateBuilder(func::FuncOp func, Value hyper)
+      : b(func.getBody().front().getTerminator()), hyper(hyper) {}
+
+  Value scalar(Location loc, float value) {
+    auto type = RankedTensorType::get({}, b.getF32Type());
+    return ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, b.getF32FloatAttr(value)));
+  }
+
+  /// hyper[index] as a scalar.
+  Value hyperEntry(Location loc, int64_t index) {
+    Value slice = SliceOp::create(b, loc, hyper, ArrayRef<int64_t>{index},
+                                  ArrayRef<int64_t>{1}, ArrayRef<int64_t>{1});
+    return ReshapeOp::create(b, loc, RankedTensorType::get({}, b.getF32Type()),
+                             slice);
+  }
+
+  /// sqrt(sum over every gradient of sum(g * g)).
+  Value globalNorm(Location loc, ArrayRef<Value> grads) {
+    Value total;
+    for (Value g : grads) {
+      auto type = cast<RankedTensorType>(g.getType());
+      auto axes = llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+      Value square = MulOp::create(b, g.getLoc(), g, g);
+      Value sum =
+          ReduceOp::create(b, g.getLoc(), ReduceKind::sum, square, axes, false);
+      total = total ? AddOp::create(b, loc, total, sum) : sum;
+    }
+    return SqrtOp::create(b, loc, total);
+  }
+
+  /// torch.nn.utils.clip_grad_norm_: min(1, max_norm / (norm + 1e-6)); the
+  /// program passes max_norm = +inf when clipping is off.
+  Value clipCoefficient(Location loc, Value norm) {
+    Value maxNorm = hyperEntry(loc, pxrt::train::kClipMaxNorm);
+    Value denominator = AddOp::create(b, loc, norm, scalar(loc, 1e-6f));
+    Value coefficient = DivOp::create(b, loc, maxNorm, denominator);
+    return MinOp::create(b, loc, coefficient, scalar(loc, 1.0f));
+  }
+
+  /// A frozen, zero-initialized state of `param`.
+  Value state(ParameterOp param, StringRef suffix) {
+    MLIRContext *ctx = b.getContext();
+    auto zeros =
+        InitializerAttr::get(ctx, InitKind::zeros, APFloat(0.0), APFloat(0.0));
+    return ParameterOp::create(b, param.getLoc(), param.getType(),
+                               (param.getName() + suffix).str(),
+                               /*frozen=*/true, zeros);
+  }
+
+  void update(ParameterOp param, Value grad, StringRef optimizer) {
+    Location loc = param.getLoc();
+    Value p = param.getResult();
+    if (optimizer == "adamw") {
+      Value m = state(param, ".exp_avg");
+      Value v = state(param, ".exp_avg_sq");
+      auto adam = AdamWOp::create(b, loc, p, grad, m, v, hyper);
+      AssignOp::create(b, loc, p, adam.getNewParam());
+      AssignOp::create(b, loc, m, adam.getNewExpAvg());
+      AssignOp::create(b, loc, v, adam.getNewExpAvgSq());
+      return;
+    }
+    Value buffer = state(param, ".momentum_buffer");
+    auto sgd = SgdOp::create(b, loc, p, grad, buffer, hyper);
+    AssignOp::create(b, loc, p, sgd.getNewParam());
+    AssignOp::create(b, loc, buffer, sgd.getNewMomentum());
+  }
+
+  OpBuilder b;
+  Value hyper;
+};
+} // namespace
+
+/// The (parameter, gradient) pairs the function returns after its loss.
+static FailureOr<SmallVector<std::pair<ParameterOp, Value>>>
+collectGradients(func::FuncOp func) {
+  llvm::StringMap<ParameterOp> params;
+  func.walk([&](ParameterOp op) { params.try_emplace(op.getName(), op); });
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  SmallVector<std::pair<ParameterOp, Value>> grads;
+  for (unsigned i = 1, e = func.getNumResults(); i < e; ++i) {
+    auto name =
+        func.getResultAttrOfType<StringAttr>(i, PxDialect::kNameAttrName);
+    if (!name || !name.getValue().starts_with(kGradPrefix))
+      return func.emitOpError("result #")
+             << i << " is not a gradient (px.name = \"grad:<parameter>\")";
+    ParameterOp param =
+        params.lookup(name.getValue().drop_front(kGradPrefix.size()));
+    if (!param)
+      return func.emitOpError("result #")
+             << i << " is the gradient of an unknown parameter '"
+             << name.getValue().drop_front(kGradPrefix.size()) << "'";
+    if (!param.getType().getElementType().isF32())
+      return param.emitOpError("is trained with an f32 optimizer but is ")
+             << param.getType();
+    grads.push_back({param, ret.getOperand(i)});
+  }
+  if (grads.empty())
+    return func.emitOpError("returns no gradients; run px-autodiff first");
+  return grads;
+}
+
+static LogicalResult applyOptimizer(func::FuncOp func, StringRef optimizer) {
+  if (optimizer != "adamw" && optimizer != "sgd")
+    return func.emitOpError("unknown optimizer '")
+           << optimizer << "' (adamw or sgd)";
+  auto loss = func.getNumResults() > 0
+                  ? dyn_cast<RankedTensorType>(func.getResultTypes()[0])
+                  : RankedTensorType();
+  if (!loss || loss.getRank() != 0 || !loss.getElementType().isF32())
+    return func.emitOpError("must return a scalar f32 loss first");
+  auto grads = collectGradients(func);
+  if (failed(grads))
+    return failure();
+
+  MLIRContext *ctx = func.getContext();
+  Builder b(ctx);
+  auto hyperType =
+      RankedTensorType::get({pxrt::train::kHyperCount}, b.getF32Type());
+  unsigned hyperIndex = func.getNumArguments();
+  auto attrs = b.getDictionaryAttr(
+      {b.getNamedAttr(PxDialect::kNameAttrName, b.getStringAttr("hyper")),
+       b.getNamedAttr(PxDialect::kRoleAttrName, b.getStringAttr("hyper"))});
+  if (failed(func.insertArgument(hyperIndex, hyperType, attrs, func.getLoc())))
+    return failure();
+
+  UpdateBuilder updates(func, func.getArgument(hyperIndex));
+  Location loc = func.getLoc();
+  SmallVector<Value> gradValues;
+  for (auto &[param, grad] : *grads)
+    gradValues.push_back(grad);
+  Value norm = updates.globalNorm(loc, gradValues);
+  Value coefficient = updates.clipCoefficient(loc, norm);
+  for (auto &[param, grad] : *grads)
+    updates.update(param,
+                   MulOp::create(updates.b, grad.getLoc(), grad, coefficient),
+                   optimizer);
+
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  Value lossValue = ret.getOperand(0);
+  ret.getOperandsMutable().assign({lossValue, norm});
+  DictionaryAttr lossAttrs = func.getResultAttrDict(0);
+  func.setType(FunctionType::get(ctx, func.getArgumentTypes(),
+                                 {lossValue.getType(), norm.getType()}));
+  func.setAllResultAttrs(ArrayRef<DictionaryAttr>{
+      lossAttrs ? lossAttrs : b.getDictionaryAttr({}),
+      b.getDictionaryAttr(b.getNamedAttr(PxDialect::kNameAttrName,
+                                         b.getStringAttr("grad_norm")))});
+  return success();
+}
+
+namespace {
+struct ApplyOptimizerPass : pxc::impl::ApplyOptimizerBase<ApplyOptimizerPass> {
+  using ApplyOptimizerBase::ApplyOptimizerBase;
+
+  void runOnOperation() override {
+    auto func = getOperation().lookupSymbol<func::FuncOp>("main");
+    if (!func) {
+      getOperation().emitError("px-apply-optimizer: no function @main");
+      return signalPassFailure();
+    }
+    if (failed(applyOptimizer(func, optimizer)))
+      signalPassFailure();
+  }
+};
+} // namespace
