@@ -17,6 +17,21 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   // Merge duplicated parameter reads and constants.
   pm.addPass(createCSEPass());
+  if (options.train) {
+    // The loss the gradients start from (logits + labels -> cross-entropy).
+    pm.addPass(createAppendLoss());
+    // The backward sweep, on the global view so that the SBP search below
+    // distributes the backward ops like the forward ones.
+    pm.addPass(createAutodiff());
+    // Gradients -> clipping, optimizer states and updates; needs the
+    // grad:<parameter> results autodiff returns.
+    ApplyOptimizerOptions update;
+    update.optimizer = options.optimizer;
+    pm.addPass(createApplyOptimizer(update));
+    // The VJP rules leave foldable transposes, reshapes and constants.
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
   if (!options.distribute)
     return;
   // Choose an N-D SBP signature per op; needs the cleaned-up graph (fewer

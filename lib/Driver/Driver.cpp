@@ -99,6 +99,41 @@ struct Options {
       cl::desc("Use a random valid SBP plan with this seed instead of the "
                "cheapest (testing)"),
       cl::init(-1), cl::cat(pxcCategory)};
+  cl::opt<bool> train{
+      "train",
+      cl::desc("Compile a training step: a mean cross-entropy of the logits "
+               "against a labels input, gradients and optimizer updates "
+               "(docs/training.md)"),
+      cl::cat(pxcCategory)};
+  cl::opt<std::string> optimizer{
+      "optimizer", cl::desc("With --train: adamw (default) or sgd"),
+      cl::init("adamw"), cl::cat(pxcCategory)};
+  cl::opt<double> lr{"lr",
+                     cl::desc("With --train: default peak learning rate of "
+                              "the program (its --lr flag)"),
+                     cl::init(1e-3), cl::cat(pxcCategory)};
+  cl::opt<double> minLr{"min-lr",
+                        cl::desc("With --train: default learning rate at the "
+                                 "end of the cosine decay"),
+                        cl::init(0.0), cl::cat(pxcCategory)};
+  cl::opt<int64_t> warmupSteps{
+      "warmup-steps", cl::desc("With --train: default linear warm-up steps"),
+      cl::init(0), cl::cat(pxcCategory)};
+  cl::opt<int64_t> decaySteps{
+      "decay-steps",
+      cl::desc("With --train: default step where the cosine decay ends (0: "
+               "constant learning rate)"),
+      cl::init(0), cl::cat(pxcCategory)};
+  cl::opt<double> weightDecay{
+      "weight-decay",
+      cl::desc("With --train: default weight decay (default: torch's, 0.01 "
+               "for AdamW, 0 for SGD)"),
+      cl::init(-1.0), cl::cat(pxcCategory)};
+  cl::opt<double> clipNorm{
+      "clip-norm",
+      cl::desc("With --train: default max global gradient norm (0: no "
+               "clipping)"),
+      cl::init(0.0), cl::cat(pxcCategory)};
   cl::opt<std::string> cxxFlags{
       "cxx-flags",
       cl::desc("Extra flags for the C++ compiler that builds OUT/model "
@@ -281,8 +316,15 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
     module.print(os, OpPrintingFlags().enableDebugInfo(opts.locations));
     return success();
   };
+  TrainFlagDefaults train;
+  train.lr = opts.lr;
+  train.minLr = opts.minLr;
+  train.warmupSteps = opts.warmupSteps;
+  train.decaySteps = opts.decaySteps;
+  train.weightDecay = opts.weightDecay;
+  train.clipNorm = opts.clipNorm;
   auto printSource = [&](llvm::raw_ostream &os) {
-    return emitCpuProgram(module, os);
+    return emitCpuProgram(module, os, train);
   };
   if (emit != "mlir" && emit != "source" && emit != "plan" && emit != "exe")
     return fail("--emit must be mlir, source, plan or exe, not '" + emit + "'");
@@ -323,7 +365,26 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   return success();
 }
 
+/// Training flags make sense only with --train.
+LogicalResult checkTrainFlags(const Options &opts) {
+  if (opts.optimizer != "adamw" && opts.optimizer != "sgd")
+    return fail("--optimizer must be adamw or sgd, not '" + opts.optimizer +
+                "'");
+  if (opts.train)
+    return success();
+  const cl::Option *flags[] = {&opts.optimizer,   &opts.lr,
+                               &opts.minLr,       &opts.warmupSteps,
+                               &opts.decaySteps,  &opts.weightDecay,
+                               &opts.clipNorm};
+  for (const cl::Option *flag : flags)
+    if (flag->getNumOccurrences())
+      return fail("--" + flag->ArgStr.str() + " needs --train");
+  return success();
+}
+
 LogicalResult run(const Options &opts) {
+  if (failed(checkTrainFlags(opts)))
+    return failure();
   DialectRegistry registry;
   registerAllDialects(registry);
   MLIRContext context(registry);
@@ -360,6 +421,8 @@ LogicalResult run(const Options &opts) {
   pipeline.cluster = opts.cluster.getValue();
   pipeline.memoryLimitGiB = opts.memoryLimit.getValue();
   pipeline.seed = opts.planSeed.getValue();
+  pipeline.train = opts.train.getValue();
+  pipeline.optimizer = opts.optimizer.getValue();
   buildParallelizePipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return failure();

@@ -25,6 +25,15 @@ struct ParallelizeOptions
       *this, "memory-limit",
       llvm::cl::desc("Per-device memory limit in GiB (0: device memory)"),
       llvm::cl::init(0.0)};
+  Option<bool> train{
+      *this, "train",
+      llvm::cl::desc("Compile a training step: loss, gradients and "
+                     "optimizer updates (docs/training.md)"),
+      llvm::cl::init(false)};
+  Option<std::string> optimizer{
+      *this, "optimizer", llvm::cl::desc("Optimizer of the training step: "
+                                         "adamw or sgd"),
+      llvm::cl::init("adamw")};
   Option<int64_t> seed{
       *this, "seed",
       llvm::cl::desc("Random valid SBP plan with this seed (testing)"),
@@ -32,8 +41,8 @@ struct ParallelizeOptions
 };
 
 /// The passes that take an imported px program towards a per-rank program:
-/// cleanup of the imported graph, then (with `distribute`) the SBP search,
-/// boxing and the per-rank rewrite.
+/// cleanup of the imported graph, (with `train`) the training step, then
+/// (with `distribute`) the SBP search, boxing and the per-rank rewrite.
 void buildParallelizePipeline(mlir::OpPassManager &pm,
                               const ParallelizeOptions &options);
 

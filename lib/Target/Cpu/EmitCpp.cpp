@@ -120,8 +120,9 @@ struct Parameter {
 
 class ProgramEmitter {
 public:
-  ProgramEmitter(ModuleOp module, llvm::raw_ostream &os)
-      : module(module), os(os) {}
+  ProgramEmitter(ModuleOp module, llvm::raw_ostream &os,
+                 const TrainFlagDefaults &train)
+      : module(module), os(os), train(train) {}
   LogicalResult emit();
 
 private:
@@ -129,9 +130,11 @@ private:
   void emitParameters();
   LogicalResult emitClass(func::FuncOp func, int index);
   void emitProgram();
+  void emitTraining();
 
   ModuleOp module;
   llvm::raw_ostream &os;
+  const TrainFlagDefaults &train;
   MeshOp mesh;
   SmallVector<func::FuncOp> classes;
   llvm::MapVector<StringRef, Parameter> parameters;
@@ -460,10 +463,12 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
   return success();
 }
 
-std::string tensorSpec(StringRef name, Type type, SbpAttr sbp) {
+std::string tensorSpec(StringRef name, Type type, SbpAttr sbp,
+                       StringRef role = "") {
   auto tensor = cast<RankedTensorType>(type);
   return "TensorSpec{" + quoted(name) + ", " + dtypeOf(tensor) + ", " +
-         intList(tensor.getShape()) + ", " + quoted(sbpOf(sbp)) + "}";
+         intList(tensor.getShape()) + ", " + quoted(sbpOf(sbp)) +
+         (role.empty() ? "" : ", " + quoted(role)) + "}";
 }
 
 void ProgramEmitter::emitProgram() {
@@ -474,11 +479,13 @@ void ProgramEmitter::emitProgram() {
   for (BlockArgument arg : first.getArguments()) {
     auto name = first.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
                                                    PxDialect::kNameAttrName);
+    auto role = first.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                   PxDialect::kRoleAttrName);
     os << "  p.inputs.push_back("
        << tensorSpec(
               name ? name.getValue()
                    : StringRef("input" + std::to_string(arg.getArgNumber())),
-              getGlobalType(arg), getSbp(arg))
+              getGlobalType(arg), getSbp(arg), role ? role.getValue() : "")
        << ");\n";
   }
   for (unsigned i = 0, e = first.getNumResults(); i < e; ++i) {
@@ -526,10 +533,38 @@ void ProgramEmitter::emitProgram() {
        << ", " << arenaBytes[i] << ", " << intList(parameterOffsets[i])
        << ", build_c" << i << "});\n";
   }
+  emitTraining();
   os << "  return p;\n}\n\n"
      << "int main(int argc, char **argv) {\n"
      << "  static const Program program = makeProgram();\n"
      << "  return runMain(argc, argv, program);\n}\n";
+}
+
+/// The vocabulary the token ids must stay below, the update compiled into
+/// the step and the defaults of the training flags.
+void ProgramEmitter::emitTraining() {
+  func::FuncOp first = classes.front();
+  std::string optimizer;
+  first.walk([&](Operation *op) {
+    if (isa<AdamWOp>(op))
+      optimizer = "adamw";
+    else if (isa<SgdOp>(op))
+      optimizer = "sgd";
+  });
+  if (optimizer.empty())
+    return;
+  first.walk([&](CrossEntropyOp loss) {
+    auto logits = cast<RankedTensorType>(getGlobalType(loss.getLogits()));
+    os << "  p.vocab = " << logits.getShape().back() << ";\n";
+    return WalkResult::interrupt();
+  });
+  os << "  p.train.optimizer = " << quoted(optimizer) << ";\n"
+     << llvm::formatv("  p.train.lr = {0:e};\n", train.lr)
+     << llvm::formatv("  p.train.minLr = {0:e};\n", train.minLr)
+     << "  p.train.warmupSteps = " << train.warmupSteps << ";\n"
+     << "  p.train.decaySteps = " << train.decaySteps << ";\n"
+     << llvm::formatv("  p.train.weightDecay = {0:e};\n", train.weightDecay)
+     << llvm::formatv("  p.train.clipNorm = {0:e};\n", train.clipNorm);
 }
 
 LogicalResult ProgramEmitter::emit() {
@@ -570,6 +605,7 @@ LogicalResult ProgramEmitter::emit() {
 
 } // namespace
 
-LogicalResult pxc::emitCpuProgram(ModuleOp module, llvm::raw_ostream &os) {
-  return ProgramEmitter(module, os).emit();
+LogicalResult pxc::emitCpuProgram(ModuleOp module, llvm::raw_ostream &os,
+                                  const TrainFlagDefaults &train) {
+  return ProgramEmitter(module, os, train).emit();
 }
