@@ -233,6 +233,31 @@ void packChunks(const TensorView &in, int dim, int64_t parts, void *buffer);
 void unpackChunks(const void *buffer, int dim, int64_t parts,
                   const TensorView &out);
 
+//===----------------------------------------------------------------------===//
+// Optimizers (f32, n contiguous elements; see pxrt/train.h for `hyper`)
+//===----------------------------------------------------------------------===//
+
+/// torch.optim.AdamW (1.13, single-tensor path, amsgrad off), one step:
+///   p = p * hyper[kDecay]
+///   m = m * beta1 + (1 - beta1) * g
+///   v = v * beta2 + (1 - beta2) * g * g
+///   p = p - stepSize * m / (sqrt(v) / biasCorrection2Sqrt + eps)
+/// Each output may alias its own input (in place) but no other array.
+void adamw(const float *param, const float *grad, const float *expAvg,
+           const float *expAvgSq, float *paramOut, float *expAvgOut,
+           float *expAvgSqOut, int64_t n, const float *hyper);
+
+/// torch.optim.SGD (1.13, single-tensor path), one step:
+///   d = g + weightDecay * p            (when weightDecay != 0)
+///   with momentum != 0: buf = d on the first step, else
+///                       buf = buf * momentum + (1 - dampening) * d;
+///                       d = nesterov ? d + momentum * buf : buf
+///   p = p - lr * d
+/// Without momentum the buffer is copied through unchanged. Outputs may
+/// alias their own inputs.
+void sgd(const float *param, const float *grad, const float *momentum,
+         float *paramOut, float *momentumOut, int64_t n, const float *hyper);
+
 } // namespace pxrt::cpu
 
 #endif // PXRT_KERNELS_H
