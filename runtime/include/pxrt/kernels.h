@@ -239,22 +239,24 @@ void unpackChunks(const void *buffer, int dim, int64_t parts,
 
 /// torch.optim.AdamW (1.13, single-tensor path, amsgrad off), one step:
 ///   p = p * hyper[kDecay]
-///   m = m * beta1 + (1 - beta1) * g
-///   v = v * beta2 + (1 - beta2) * g * g
+///   m = fma(g, 1 - beta1, m * beta1)      (torch: add_ with alpha)
+///   v = fma((1 - beta2) * g, g, v * beta2) (torch: addcmul_, contracted)
 ///   p = p - stepSize * m / (sqrt(v) / biasCorrection2Sqrt + eps)
+/// with every other operation rounded to f32 as written.
 /// Each output may alias its own input (in place) but no other array.
 void adamw(const float *param, const float *grad, const float *expAvg,
            const float *expAvgSq, float *paramOut, float *expAvgOut,
            float *expAvgSqOut, int64_t n, const float *hyper);
 
 /// torch.optim.SGD (1.13, single-tensor path), one step:
-///   d = g + weightDecay * p            (when weightDecay != 0)
+///   d = fma(p, weightDecay, g)          (when weightDecay != 0)
 ///   with momentum != 0: buf = d on the first step, else
-///                       buf = buf * momentum + (1 - dampening) * d;
-///                       d = nesterov ? d + momentum * buf : buf
-///   p = p - lr * d
-/// Without momentum the buffer is copied through unchanged. Outputs may
-/// alias their own inputs.
+///                       buf = fma(d, 1 - dampening, buf * momentum);
+///                       d = nesterov ? fma(buf, momentum, d) : buf
+///   p = fma(d, -lr, p)
+/// (torch's add_ with alpha is a fused multiply-add in its vectorized
+/// loops.) Without momentum the buffer is copied through unchanged. Outputs
+/// may alias their own inputs.
 void sgd(const float *param, const float *grad, const float *momentum,
          float *paramOut, float *momentumOut, int64_t n, const float *hyper);
 
