@@ -205,7 +205,10 @@ void printHelp(const Program &program) {
   std::cout << "inputs:\n";
   for (const TensorSpec &t : program.inputs)
     std::cout << "  " << t.name << ": " << dtypeName(t.type) << " "
-              << shapeStr(t.shape) << "\n";
+              << shapeStr(t.shape)
+              << (t.role.empty() ? ""
+                                 : " (" + t.role + ", filled by the runtime)")
+              << "\n";
   std::cout << "outputs:\n";
   for (const TensorSpec &t : program.outputs)
     std::cout << "  " << t.name << ": " << dtypeName(t.type) << " "
@@ -483,7 +486,15 @@ std::unique_ptr<Training> setUpTraining(const Options &opts,
 
   const TrainDefaults &d = program.train;
   train::OptimizerConfig &c = training->optimizer;
-  c.optimizer = opts.optimizer.value_or(d.optimizer);
+  // The update is compiled into the step; the flag can only confirm it (or
+  // choose, for a program that leaves it open).
+  if (opts.optimizer && !d.optimizer.empty() && *opts.optimizer != d.optimizer)
+    throw UsageError("--optimizer=" + *opts.optimizer +
+                     ": this program's update was compiled for " + d.optimizer +
+                     " (recompile with pxc --optimizer=" + *opts.optimizer +
+                     ")");
+  c.optimizer =
+      opts.optimizer.value_or(d.optimizer.empty() ? "adamw" : d.optimizer);
   c.lr = opts.lr.value_or(d.lr);
   c.beta1 = opts.beta1.value_or(d.beta1);
   c.beta2 = opts.beta2.value_or(d.beta2);

@@ -41,11 +41,13 @@ struct TensorSpec {
 /// Defaults of the training flags of a generated program (the compiler
 /// fills them from its own options; the user overrides them at run time).
 struct TrainDefaults {
-  std::string optimizer = "adamw"; // --optimizer: adamw | sgd
-  double lr = 1e-3;                // --lr (peak learning rate)
-  double minLr = 0;                // --min-lr (end of the cosine decay)
-  int64_t warmupSteps = 0;         // --warmup-steps
-  int64_t decaySteps = 0;          // --decay-steps (0: constant lr)
+  /// The update compiled into the step: "adamw" or "sgd" (--optimizer
+  /// must agree); "" leaves the flag free (default adamw).
+  std::string optimizer = "adamw";
+  double lr = 1e-3;        // --lr (peak learning rate)
+  double minLr = 0;        // --min-lr (end of the cosine decay)
+  int64_t warmupSteps = 0; // --warmup-steps
+  int64_t decaySteps = 0;  // --decay-steps (0: constant lr)
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   /// --weight-decay; negative: torch's default of the optimizer (AdamW
   /// 0.01, SGD 0).
