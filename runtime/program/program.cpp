@@ -837,18 +837,19 @@ void writeOutputs(const Job &job) {
 }
 
 /// A JSON number, or null for NaN and infinities (JSON has neither).
-std::string jsonNumber(double value) {
+/// `digits` 9 round-trips an f32 value, 17 a double.
+std::string jsonNumber(double value, int digits = 9) {
   if (!std::isfinite(value))
     return "null";
   char text[32];
-  std::snprintf(text, sizeof text, "%.9g", value);
+  std::snprintf(text, sizeof text, "%.*g", digits, value);
   return text;
 }
 
-std::string jsonArray(const std::vector<double> &values) {
+std::string jsonArray(const std::vector<double> &values, int digits = 9) {
   std::string out = "[";
   for (size_t i = 0; i < values.size(); ++i)
-    out += (i ? ", " : "") + jsonNumber(values[i]);
+    out += (i ? ", " : "") + jsonNumber(values[i], digits);
   return out + "]";
 }
 
@@ -867,7 +868,7 @@ void writeMetrics(const Job &job) {
   json +=
       "  \"tokens_per_step\": " + std::to_string(t.batch * t.seqLen) + ",\n";
   json += "  \"loss\": " + jsonArray(t.losses) + ",\n";
-  json += "  \"lr\": " + jsonArray(t.lrs) + ",\n";
+  json += "  \"lr\": " + jsonArray(t.lrs, 17) + ",\n";
   json += "  \"grad_norm\": " + jsonArray(t.norms) + ",\n";
   json += "  \"step_ms\": " + jsonArray(t.stepMs) + ",\n";
   json += "  \"median_step_ms\": " + jsonNumber(median) + ",\n";
