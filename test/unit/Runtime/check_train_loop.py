@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -173,6 +174,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--toy", required=True)
     parser.add_argument("--text-to-bin", help="examples/gpt/text_to_bin.py")
+    parser.add_argument("--mpirun", help="mpirun command line for 2 ranks")
     args = parser.parse_args()
     toy = args.toy
     torch.set_num_threads(1)
@@ -264,6 +266,26 @@ def main():
             check(bad_token is not None and
                   got[int(bad_token.group(2))] == int(bad_token.group(1)) >= 50,
                   f"byte tokens >= vocab: {p.stderr!r}")
+
+        # Under mpirun (ranks as processes) the log and metrics are the same.
+        if args.mpirun:
+            path = os.path.join(tmp, "mpi.json")
+            flags = [f"--data={f16}", "--steps=5", f"--metrics={path}"]
+            p = subprocess.run(shlex.split(args.mpirun) + [toy] + flags,
+                               env=dict(os.environ, PXRT_TOY_RANKS="2"),
+                               capture_output=True, text=True, timeout=120)
+            check(p.returncode == 0, f"mpirun: {p.stderr}")
+            lines = [l for l in p.stdout.splitlines() if l.startswith("step")]
+            check(len(lines) == 5, f"mpirun: log {p.stdout!r}")
+            local = os.path.join(tmp, "local.json")
+            run(toy, flags[:-1] + [f"--metrics={local}"], ranks=2)
+            if p.returncode == 0:
+                with open(path) as f, open(local) as g:
+                    mpi, loc = json.load(f), json.load(g)
+                check(mpi["loss"] == loc["loss"] and
+                      mpi["grad_norm"] == loc["grad_norm"],
+                      f"mpirun: {mpi['loss']} vs local {loc['loss']}")
+                print("mpirun: 2 processes agree with 2 threads")
 
         # Errors: message naming the file or flag, non-zero exit.
         missing = os.path.join(tmp, "missing.bin")
