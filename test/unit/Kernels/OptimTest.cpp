@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <ostream>
 #include <random>
 #include <vector>
 
@@ -75,6 +76,13 @@ struct AdamCase {
   int64_t warmup, decay;
 };
 
+// Readable test names (instead of the struct's bytes, padding included).
+void PrintTo(const AdamCase &c, std::ostream *os) {
+  *os << "lr=" << c.lr << ",min_lr=" << c.minLr << ",betas=" << c.beta1 << "/"
+      << c.beta2 << ",eps=" << c.eps << ",wd=" << c.wd << ",warmup=" << c.warmup
+      << ",decay=" << c.decay;
+}
+
 class AdamWTest : public ::testing::TestWithParam<AdamCase> {};
 
 TEST_P(AdamWTest, MatchesDoubleReferenceOverManySteps) {
@@ -132,6 +140,12 @@ struct SgdCase {
   double lr, momentum, dampening, wd;
   bool nesterov;
 };
+
+void PrintTo(const SgdCase &c, std::ostream *os) {
+  *os << "lr=" << c.lr << ",momentum=" << c.momentum
+      << ",dampening=" << c.dampening << ",wd=" << c.wd
+      << ",nesterov=" << c.nesterov;
+}
 
 class SgdTest : public ::testing::TestWithParam<SgdCase> {};
 
