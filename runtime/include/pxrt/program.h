@@ -119,6 +119,8 @@ public:
                       int dim) const;
 
   /// Copies this rank's piece of input `index` for step `piece` into `dst`.
+  /// Inputs with a role get the current training step's data: their rows
+  /// of the batch (tokens, labels) or the hyper vector.
   void loadInput(int index, int64_t piece, void *dst);
   /// Hands this rank's piece of output `index` for step `piece` over.
   void storeOutput(int index, int64_t piece, const void *src);
