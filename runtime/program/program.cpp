@@ -516,6 +516,16 @@ std::unique_ptr<Training> setUpTraining(const Options &opts,
     throw UsageError(e.what());
   }
 
+  if (!opts.metrics.empty()) {
+    // Fail now rather than after the whole run.
+    std::filesystem::path dir =
+        std::filesystem::path(opts.metrics).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
+      throw UsageError("--metrics=" + opts.metrics + ": no directory " +
+                       dir.string());
+  }
+
   data::TokenType type;
   data::BatchOrder order;
   try {

@@ -314,7 +314,10 @@ def main():
             (["--warmup-steps=x"], 2, "--warmup-steps expects an integer"),
             (["--inputs=idx=x.npy"], 2, "fills itself (role tokens)"),
             (["--data="], 2, "--data expects a value"),
-            ([f"--metrics={tmp}/no/such/dir/m.json"], 1, f"{tmp}/no/such/dir"),
+            ([f"--metrics={tmp}/no/such/dir/m.json"], 2,
+             f"--metrics={tmp}/no/such/dir/m.json: no directory "
+             f"{tmp}/no/such/dir"),
+            ([f"--metrics={tmp}"], 1, f"{tmp}"),  # a directory: rename fails
         ]
         for flags, rc, text in cases:
             p = run(toy, flags + ["--steps=2"], expect_rc=rc)
