@@ -3,19 +3,28 @@
 //   OUT/model [--ranks=N] [--comm=local|mpi] [--inputs=F1,F2|NAME=F,...]
 //             [--outputs=DIR] [--output-format=pb|npy] [--steps=K]
 //             [--seed=S] [--timeout=SECONDS] [--quiet]
+//             [training: --data=F --optimizer=... --lr=... --metrics=F ...]
 //
 // Every process loads the whole inputs; each rank copies its piece. After
 // the run, the pieces of every output go to rank 0 (an all-gather of bytes
 // on the world communicator, so local and MPI jobs behave the same), which
 // assembles, prints and writes them.
 //
+// Training programs (inputs with a role) get their tokens, labels and
+// optimizer hyper-parameters from the runtime each step; after every step
+// the `loss` and `grad_norm` outputs are gathered the same way for the log.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Program.h"
 
+#include "pxrt/data.h"
 #include "pxrt/kernels.h"
+#include "pxrt/train.h"
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -119,7 +128,25 @@ struct Options {
   double timeout = 300;
   bool quiet = false;
   bool time = false;
+  // Training (flags left unset take the program's TrainDefaults).
+  std::string data;
+  std::string dataType = "uint16";
+  std::string batchOrder = "sequential";
+  std::optional<uint64_t> dataSeed;
+  std::string metrics;
+  std::optional<std::string> optimizer;
+  std::optional<double> lr, minLr, beta1, beta2, eps, weightDecay, momentum,
+      dampening, clipNorm;
+  std::optional<int64_t> warmupSteps, decaySteps;
+  std::optional<bool> nesterov;
+  /// The first training flag given (to reject it for other programs).
+  std::string firstTrainFlag;
 };
+
+bool isTraining(const Program &program) {
+  return std::any_of(program.inputs.begin(), program.inputs.end(),
+                     [](const TensorSpec &t) { return !t.role.empty(); });
+}
 
 /// A usage error: message, exit status 2.
 struct UsageError : std::runtime_error {
@@ -148,11 +175,40 @@ void printHelp(const Program &program) {
       << "  --seed=S             seed of random parameter initializers\n"
       << "  --timeout=SECONDS    give up on a silent peer after this long\n"
       << "  --quiet              do not print the outputs\n"
-      << "  --time               print the median step time (rank 0)\n"
-      << "inputs:\n";
+      << "  --time               print the median step time (rank 0)\n";
+  if (isTraining(program)) {
+    const TrainDefaults &d = program.train;
+    std::cout
+        << "training (docs/training.md):\n"
+        << "  --data=FILE          token file (raw little-endian ids); "
+           "default: synthetic\n"
+        << "  --data-dtype=uint16|uint32   (default uint16)\n"
+        << "  --batch-order=sequential|random   (default sequential)\n"
+        << "  --data-seed=S        seed of random orders and synthetic data "
+           "(default --seed)\n"
+        << "  --optimizer=adamw|sgd (default " << d.optimizer << ")\n"
+        << "  --lr=X (default " << d.lr << ")  --min-lr=X (" << d.minLr
+        << ")  --warmup-steps=K (" << d.warmupSteps << ")  --decay-steps=K ("
+        << d.decaySteps << ", 0: constant)\n"
+        << "  --beta1=X (" << d.beta1 << ")  --beta2=X (" << d.beta2
+        << ")  --eps=X (" << d.eps << ")  --weight-decay=X ("
+        << (d.weightDecay < 0 ? std::string("AdamW 0.01, SGD 0")
+                              : std::to_string(d.weightDecay))
+        << ")\n"
+        << "  --momentum=X (" << d.momentum << ")  --dampening=X ("
+        << d.dampening << ")  --nesterov[=0|1] (" << d.nesterov << ")\n"
+        << "  --clip-norm=X        global gradient-norm clipping (default "
+        << d.clipNorm << ", 0: off)\n"
+        << "  --metrics=FILE       write per-step losses and timings as JSON\n"
+        << "  --quiet              also suppresses the per-step log lines\n";
+  }
+  std::cout << "inputs:\n";
   for (const TensorSpec &t : program.inputs)
     std::cout << "  " << t.name << ": " << dtypeName(t.type) << " "
-              << shapeStr(t.shape) << "\n";
+              << shapeStr(t.shape)
+              << (t.role.empty() ? ""
+                                 : " (" + t.role + ", filled by the runtime)")
+              << "\n";
   std::cout << "outputs:\n";
   for (const TensorSpec &t : program.outputs)
     std::cout << "  " << t.name << ": " << dtypeName(t.type) << " "
@@ -178,6 +234,79 @@ int64_t parseInt(const std::string &flag, const std::string &text) {
   } catch (const std::exception &) {
   }
   throw UsageError(flag + " expects an integer, got '" + text + "'");
+}
+
+double parseDouble(const std::string &flag, const std::string &text) {
+  if (!text.empty()) {
+    char *end = nullptr;
+    errno = 0;
+    double value = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() + text.size() && errno == 0)
+      return value;
+  }
+  throw UsageError(flag + " expects a number, got '" + text + "'");
+}
+
+/// Parses one training flag into `opts`; false when `flag` is none.
+bool parseTrainFlag(Options &opts, const std::string &flag,
+                    const std::string &value) {
+  auto number = [&](std::optional<double> &field) {
+    field = parseDouble(flag, value);
+  };
+  auto count = [&](std::optional<int64_t> &field) {
+    field = parseInt(flag, value);
+  };
+  auto text = [&](std::string &field) {
+    if (value.empty())
+      throw UsageError(flag + " expects a value (" + flag + "=...)");
+    field = value;
+  };
+  if (flag == "--data")
+    text(opts.data);
+  else if (flag == "--data-dtype")
+    text(opts.dataType);
+  else if (flag == "--batch-order")
+    text(opts.batchOrder);
+  else if (flag == "--data-seed")
+    opts.dataSeed = static_cast<uint64_t>(parseInt(flag, value));
+  else if (flag == "--metrics")
+    text(opts.metrics);
+  else if (flag == "--optimizer") {
+    std::string name;
+    text(name);
+    opts.optimizer = name;
+  } else if (flag == "--lr")
+    number(opts.lr);
+  else if (flag == "--min-lr")
+    number(opts.minLr);
+  else if (flag == "--beta1")
+    number(opts.beta1);
+  else if (flag == "--beta2")
+    number(opts.beta2);
+  else if (flag == "--eps")
+    number(opts.eps);
+  else if (flag == "--weight-decay")
+    number(opts.weightDecay);
+  else if (flag == "--momentum")
+    number(opts.momentum);
+  else if (flag == "--dampening")
+    number(opts.dampening);
+  else if (flag == "--clip-norm")
+    number(opts.clipNorm);
+  else if (flag == "--warmup-steps")
+    count(opts.warmupSteps);
+  else if (flag == "--decay-steps")
+    count(opts.decaySteps);
+  else if (flag == "--nesterov") {
+    if (value.empty() || value == "1" || value == "true")
+      opts.nesterov = true;
+    else if (value == "0" || value == "false")
+      opts.nesterov = false;
+    else
+      throw UsageError("--nesterov expects 0 or 1, got '" + value + "'");
+  } else
+    return false;
+  return true;
 }
 
 /// Parses the command line; nullopt after --help.
@@ -214,7 +343,10 @@ std::optional<Options> parseOptions(int argc, char **argv,
       opts.seed = static_cast<uint64_t>(parseInt(flag, value));
     else if (flag == "--timeout")
       opts.timeout = static_cast<double>(parseInt(flag, value));
-    else
+    else if (parseTrainFlag(opts, flag, value)) {
+      if (opts.firstTrainFlag.empty())
+        opts.firstTrainFlag = flag;
+    } else
       throw UsageError("unknown option '" + arg + "' (see --help)");
   }
   if (opts.comm != "" && opts.comm != "local" && opts.comm != "mpi")
@@ -223,6 +355,10 @@ std::optional<Options> parseOptions(int argc, char **argv,
     throw UsageError("--output-format must be pb or npy");
   if (opts.steps < 1)
     throw UsageError("--steps must be at least 1");
+  if (!opts.firstTrainFlag.empty() && !isTraining(program))
+    throw UsageError(opts.firstTrainFlag +
+                     " is for training programs (this program has no "
+                     "tokens, labels or hyper inputs)");
   return opts;
 }
 
@@ -234,9 +370,17 @@ std::vector<io::Tensor> loadInputs(const Options &opts,
   for (const std::string &item : opts.inputs) {
     auto eq = item.find('=');
     if (eq == std::string::npos) {
+      // Positional files go to the inputs the runtime does not feed.
+      while (positional < files.size() &&
+             !program.inputs[positional].role.empty())
+        ++positional;
       if (positional >= files.size())
-        throw UsageError("too many --inputs: the program takes " +
-                         std::to_string(files.size()));
+        throw UsageError(
+            "too many --inputs: the program reads " +
+            std::to_string(std::count_if(
+                program.inputs.begin(), program.inputs.end(),
+                [](const TensorSpec &t) { return t.role.empty(); })) +
+            " from files");
       files[positional++] = item;
       continue;
     }
@@ -246,11 +390,18 @@ std::vector<io::Tensor> loadInputs(const Options &opts,
     if (it == program.inputs.end())
       throw UsageError("--inputs names '" + name +
                        "', which is not an input (see --help)");
+    if (!it->role.empty())
+      throw UsageError("--inputs names '" + name + "', which the runtime " +
+                       "fills itself (role " + it->role + ")");
     files[it - program.inputs.begin()] = item.substr(eq + 1);
   }
   std::vector<io::Tensor> inputs;
   for (size_t i = 0; i < files.size(); ++i) {
     const TensorSpec &spec = program.inputs[i];
+    if (!spec.role.empty()) {
+      inputs.emplace_back(); // Filled each step by the runtime.
+      continue;
+    }
     if (files[i].empty())
       throw UsageError("missing input '" + spec.name + "' (" +
                        dtypeName(spec.type) + " " + shapeStr(spec.shape) +
@@ -266,13 +417,137 @@ std::vector<io::Tensor> loadInputs(const Options &opts,
   return inputs;
 }
 
+/// What a training program needs besides the graph.
+struct Training {
+  train::OptimizerConfig optimizer;
+  train::Schedule schedule;
+  std::unique_ptr<data::TokenSource> source;
+  int64_t batch = 0, seqLen = 0;
+  int lossOutput = -1, normOutput = -1; // -1: the program has none
+  // Rank 0's record of every step.
+  std::vector<double> losses, lrs, norms, stepMs;
+};
+
 /// What the ranks of this process share.
 struct Job {
   const Program &program;
   Options options;
   std::vector<io::Tensor> inputs;
-  std::vector<io::Tensor> outputs; // Assembled on rank 0.
+  std::vector<io::Tensor> outputs;    // Assembled on rank 0.
+  std::unique_ptr<Training> training; // Null for other programs.
 };
+
+/// Checks the role-tagged inputs, resolves the training flags against the
+/// program's defaults and opens the token data.
+std::unique_ptr<Training> setUpTraining(const Options &opts,
+                                        const Program &program) {
+  auto training = std::make_unique<Training>();
+  const TensorSpec *tokens = nullptr;
+  for (const TensorSpec &spec : program.inputs) {
+    if (spec.role.empty())
+      continue;
+    std::string what = "input '" + spec.name + "' (role " + spec.role + ")";
+    if (spec.role == "hyper") {
+      if (spec.type != DType::F32 ||
+          spec.shape != std::vector<int64_t>{train::kHyperCount})
+        throw std::runtime_error(what + " is " + dtypeName(spec.type) + " " +
+                                 shapeStr(spec.shape) +
+                                 ", the runtime fills f32 [" +
+                                 std::to_string(train::kHyperCount) + "]");
+      continue;
+    }
+    if (spec.role != "tokens" && spec.role != "labels")
+      throw std::runtime_error(what +
+                               ": unknown role (tokens, labels or hyper)");
+    if ((spec.type != DType::I64 && spec.type != DType::I32) ||
+        spec.shape.size() != 2)
+      throw std::runtime_error(what + " is " + dtypeName(spec.type) + " " +
+                               shapeStr(spec.shape) +
+                               ", expected i64 or i32 [B, T]");
+    if (tokens && tokens->shape != spec.shape)
+      throw std::runtime_error(what + " is " + shapeStr(spec.shape) + " but '" +
+                               tokens->name + "' is " +
+                               shapeStr(tokens->shape));
+    tokens = &spec;
+  }
+  for (size_t o = 0; o < program.outputs.size(); ++o) {
+    const TensorSpec &spec = program.outputs[o];
+    if (spec.name != "loss" && spec.name != "grad_norm")
+      continue;
+    int64_t n = 1;
+    for (int64_t d : spec.shape)
+      n *= d;
+    if (n != 1)
+      throw std::runtime_error("output '" + spec.name + "' is " +
+                               shapeStr(spec.shape) + ", expected a scalar");
+    (spec.name == "loss" ? training->lossOutput : training->normOutput) =
+        static_cast<int>(o);
+  }
+
+  const TrainDefaults &d = program.train;
+  train::OptimizerConfig &c = training->optimizer;
+  // The update is compiled into the step; the flag can only confirm it (or
+  // choose, for a program that leaves it open).
+  if (opts.optimizer && !d.optimizer.empty() && *opts.optimizer != d.optimizer)
+    throw UsageError("--optimizer=" + *opts.optimizer +
+                     ": this program's update was compiled for " + d.optimizer +
+                     " (recompile with pxc --optimizer=" + *opts.optimizer +
+                     ")");
+  c.optimizer =
+      opts.optimizer.value_or(d.optimizer.empty() ? "adamw" : d.optimizer);
+  c.lr = opts.lr.value_or(d.lr);
+  c.beta1 = opts.beta1.value_or(d.beta1);
+  c.beta2 = opts.beta2.value_or(d.beta2);
+  c.eps = opts.eps.value_or(d.eps);
+  c.weightDecay = opts.weightDecay.value_or(
+      d.weightDecay >= 0 ? d.weightDecay
+                         : (c.optimizer == "adamw" ? 0.01 : 0.0));
+  c.momentum = opts.momentum.value_or(d.momentum);
+  c.dampening = opts.dampening.value_or(d.dampening);
+  c.nesterov = opts.nesterov.value_or(d.nesterov);
+  c.clipNorm = opts.clipNorm.value_or(d.clipNorm);
+  train::Schedule &s = training->schedule;
+  s.minLr = opts.minLr.value_or(d.minLr);
+  s.warmupSteps = opts.warmupSteps.value_or(d.warmupSteps);
+  s.decaySteps = opts.decaySteps.value_or(d.decaySteps);
+  try {
+    train::validate(c, s);
+  } catch (const std::invalid_argument &e) {
+    throw UsageError(e.what());
+  }
+
+  if (!opts.metrics.empty()) {
+    // Fail now rather than after the whole run.
+    std::filesystem::path dir =
+        std::filesystem::path(opts.metrics).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
+      throw UsageError("--metrics=" + opts.metrics + ": no directory " +
+                       dir.string());
+  }
+
+  data::TokenType type;
+  data::BatchOrder order;
+  try {
+    type = data::parseTokenType(opts.dataType);
+    order = data::parseBatchOrder(opts.batchOrder);
+  } catch (const std::invalid_argument &e) {
+    throw UsageError(e.what());
+  }
+  if (tokens) {
+    training->batch = tokens->shape[0];
+    training->seqLen = tokens->shape[1];
+    if (opts.data.empty() && program.vocab < 1)
+      throw UsageError("this program does not record its vocabulary size, so "
+                       "it cannot make synthetic tokens: pass --data=FILE");
+    training->source = std::make_unique<data::TokenSource>(
+        opts.data, type, program.vocab, training->seqLen, training->batch,
+        order, opts.dataSeed.value_or(opts.seed));
+  } else if (!opts.data.empty()) {
+    throw UsageError("--data: this program has no tokens or labels input");
+  }
+  return training;
+}
 
 } // namespace
 
@@ -280,6 +555,9 @@ struct RankContext::State {
   Job *job = nullptr;
   /// The last step's local piece of every output.
   std::vector<std::vector<char>> outputs;
+  /// Training: the step being run (0-based) and its hyper vector.
+  int64_t step = 0;
+  std::array<float, train::kHyperCount> hyper{};
 };
 
 RankContext::RankContext(const Program &program, int rank, ActorGraph &graph,
@@ -292,16 +570,45 @@ RankContext::~RankContext() = default;
 
 int64_t RankContext::pieceOffset(const std::vector<int64_t> &shape,
                                  const std::string &sbp, int dim) const {
-  TensorSpec spec{"", DType::F32, shape, sbp};
+  TensorSpec spec{"", DType::F32, shape, sbp, ""};
   return pieceBox(spec, program.mesh, coords).offsets[dim];
 }
 
 void RankContext::loadInput(int index, int64_t, void *dst) {
   const TensorSpec &spec = program.inputs[index];
+  Box box = pieceBox(spec, program.mesh, coords);
+  if (spec.role == "hyper") {
+    copyBoxOut(reinterpret_cast<const char *>(stateData->hyper.data()),
+               spec.shape, sizeof(float), box, static_cast<char *>(dst));
+    return;
+  }
+  if (spec.role == "tokens" || spec.role == "labels") {
+    // Only this rank's rows of the global batch are read.
+    int64_t b0 = box.offsets[0], rows = box.sizes[0], seqLen = spec.shape[1];
+    std::vector<int64_t> ids(rows * seqLen);
+    bool isTokens = spec.role == "tokens";
+    stateData->job->training->source->fill(stateData->step, b0, b0 + rows,
+                                           isTokens ? ids.data() : nullptr,
+                                           isTokens ? nullptr : ids.data());
+    Box local = box;
+    local.offsets[0] = 0;
+    std::vector<int64_t> rowShape = {rows, seqLen};
+    if (spec.type == DType::I64) {
+      copyBoxOut(reinterpret_cast<const char *>(ids.data()), rowShape,
+                 sizeof(int64_t), local, static_cast<char *>(dst));
+      return;
+    }
+    std::vector<int64_t> piece(boxElements(box));
+    copyBoxOut(reinterpret_cast<const char *>(ids.data()), rowShape,
+               sizeof(int64_t), local, reinterpret_cast<char *>(piece.data()));
+    auto *out = static_cast<int32_t *>(dst);
+    for (size_t i = 0; i < piece.size(); ++i)
+      out[i] = static_cast<int32_t>(piece[i]);
+    return;
+  }
   const io::Tensor &tensor = stateData->job->inputs[index];
   copyBoxOut(reinterpret_cast<const char *>(tensor.data.data()), spec.shape,
-             dtypeSize(spec.type), pieceBox(spec, program.mesh, coords),
-             static_cast<char *>(dst));
+             dtypeSize(spec.type), box, static_cast<char *>(dst));
 }
 
 void RankContext::storeOutput(int index, int64_t, const void *src) {
@@ -370,6 +677,42 @@ io::Tensor assemble(const TensorSpec &spec, const Program &program,
   return out;
 }
 
+/// Every rank sends its piece of output `o` to rank 0, which assembles it
+/// (a collective on `world`: every rank calls it).
+std::optional<io::Tensor> gatherOutput(const Program &program, size_t o,
+                                       const std::vector<char> &mine,
+                                       Communicator &world, Stream &stream) {
+  const TensorSpec &spec = program.outputs[o];
+  std::vector<size_t> counts(world.size());
+  for (int r = 0; r < world.size(); ++r)
+    counts[r] = boxElements(pieceBox(spec, program.mesh,
+                                     pxc::sbp::meshCoords(program.mesh, r))) *
+                dtypeSize(spec.type);
+  std::vector<char> all;
+  size_t total = 0;
+  for (size_t c : counts)
+    total += c;
+  all.resize(total);
+  world.allGather(mine.data(), all.data(), counts, DType::Bool, stream);
+  stream.synchronize();
+  if (world.rank() != 0)
+    return std::nullopt;
+  std::vector<std::vector<char>> pieces;
+  size_t at = 0;
+  for (size_t c : counts) {
+    pieces.emplace_back(all.begin() + at, all.begin() + at + c);
+    at += c;
+  }
+  return assemble(spec, program, pieces);
+}
+
+double scalarValue(const io::Tensor &t) {
+  double value = 0;
+  cpu::cast(cpu::contiguousView(t.data.data(), t.type, {1}),
+            cpu::contiguousView(&value, DType::F64, {1}));
+  return value;
+}
+
 /// One rank: build its graph, initialize parameters, run, send the output
 /// pieces to rank 0.
 void runRank(Job &job, int rank, Communicator &world) {
@@ -412,12 +755,51 @@ void runRank(Job &job, int rank, Communicator &world) {
   // One piece at a time: buffers that share memory within a step are
   // ordered by the graph, but not across steps.
   std::vector<double> times;
+  Training *training = job.training.get();
+  Stream stream("gather");
   for (int64_t step = 0; step < job.options.steps; ++step) {
+    double lr = 0;
+    if (training) {
+      // Every rank computes the same hyper vector from the step number.
+      lr =
+          train::learningRate(training->optimizer.lr, training->schedule, step);
+      train::fillHyper(training->optimizer, lr, step + 1,
+                       ctx.state().hyper.data());
+      ctx.state().step = step;
+    }
     auto start = std::chrono::steady_clock::now();
     graph.run(1);
-    times.push_back(std::chrono::duration<double, std::milli>(
-                        std::chrono::steady_clock::now() - start)
-                        .count());
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+    times.push_back(ms);
+    if (!training)
+      continue;
+    double loss = NAN, norm = NAN;
+    for (int o : {training->lossOutput, training->normOutput}) {
+      if (o < 0)
+        continue;
+      std::optional<io::Tensor> value =
+          gatherOutput(program, o, ctx.state().outputs[o], world, stream);
+      if (value)
+        (o == training->lossOutput ? loss : norm) = scalarValue(*value);
+    }
+    if (rank != 0)
+      continue;
+    training->losses.push_back(loss);
+    training->lrs.push_back(lr);
+    training->norms.push_back(norm);
+    training->stepMs.push_back(ms);
+    if (job.options.quiet)
+      continue;
+    double tokens = static_cast<double>(training->batch * training->seqLen);
+    std::printf("step %lld | loss %.6f | lr %.4e", static_cast<long long>(step),
+                loss, lr);
+    if (training->normOutput >= 0)
+      std::printf(" | grad norm %.4f", norm);
+    std::printf(" | %.0f tok/s | %.2f ms\n", ms > 0 ? tokens / ms * 1e3 : 0.0,
+                ms);
+    std::fflush(stdout);
   }
   if (job.options.time && rank == 0) {
     std::sort(times.begin(), times.end());
@@ -425,31 +807,11 @@ void runRank(Job &job, int rank, Communicator &world) {
                 times[times.size() / 2], times.size());
   }
 
-  Stream stream("gather");
   for (size_t o = 0; o < program.outputs.size(); ++o) {
-    const TensorSpec &spec = program.outputs[o];
-    std::vector<size_t> counts(world.size());
-    for (int r = 0; r < world.size(); ++r)
-      counts[r] = boxElements(pieceBox(spec, program.mesh,
-                                       pxc::sbp::meshCoords(program.mesh, r))) *
-                  dtypeSize(spec.type);
-    std::vector<char> all;
-    size_t total = 0;
-    for (size_t c : counts)
-      total += c;
-    all.resize(total);
-    const std::vector<char> &mine = ctx.state().outputs[o];
-    world.allGather(mine.data(), all.data(), counts, DType::Bool, stream);
-    stream.synchronize();
-    if (rank != 0)
-      continue;
-    std::vector<std::vector<char>> pieces;
-    size_t at = 0;
-    for (size_t c : counts) {
-      pieces.emplace_back(all.begin() + at, all.begin() + at + c);
-      at += c;
-    }
-    job.outputs[o] = assemble(spec, program, pieces);
+    std::optional<io::Tensor> value =
+        gatherOutput(program, o, ctx.state().outputs[o], world, stream);
+    if (value)
+      job.outputs[o] = std::move(*value);
   }
 }
 
@@ -484,10 +846,52 @@ void writeOutputs(const Job &job) {
   }
 }
 
+/// A JSON number, or null for NaN and infinities (JSON has neither).
+/// `digits` 9 round-trips an f32 value, 17 a double.
+std::string jsonNumber(double value, int digits = 9) {
+  if (!std::isfinite(value))
+    return "null";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*g", digits, value);
+  return text;
+}
+
+std::string jsonArray(const std::vector<double> &values, int digits = 9) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i)
+    out += (i ? ", " : "") + jsonNumber(values[i], digits);
+  return out + "]";
+}
+
+/// Rank 0's per-step record as JSON, written atomically.
+void writeMetrics(const Job &job) {
+  const Training &t = *job.training;
+  std::vector<double> sorted = t.stepMs;
+  std::sort(sorted.begin(), sorted.end());
+  double median = sorted.empty() ? NAN : sorted[sorted.size() / 2];
+  double tokens = static_cast<double>(t.batch * t.seqLen);
+  std::string json = "{\n";
+  json += "  \"optimizer\": \"" + t.optimizer.optimizer + "\",\n";
+  json += "  \"steps\": " + std::to_string(t.losses.size()) + ",\n";
+  json += "  \"batch\": " + std::to_string(t.batch) + ",\n";
+  json += "  \"seq_len\": " + std::to_string(t.seqLen) + ",\n";
+  json +=
+      "  \"tokens_per_step\": " + std::to_string(t.batch * t.seqLen) + ",\n";
+  json += "  \"loss\": " + jsonArray(t.losses) + ",\n";
+  json += "  \"lr\": " + jsonArray(t.lrs, 17) + ",\n";
+  json += "  \"grad_norm\": " + jsonArray(t.norms) + ",\n";
+  json += "  \"step_ms\": " + jsonArray(t.stepMs) + ",\n";
+  json += "  \"median_step_ms\": " + jsonNumber(median) + ",\n";
+  json += "  \"tokens_per_s\": " +
+          jsonNumber(median > 0 ? tokens / median * 1e3 : NAN) + "\n";
+  json += "}\n";
+  io::writeFileAtomic(job.options.metrics, json);
+}
+
 } // namespace
 
 int runMain(int argc, char **argv, const Program &program) {
-  Job job{program, {}, {}, {}};
+  Job job{program, {}, {}, {}, nullptr};
   int64_t devices = 1;
   for (int64_t d : program.mesh)
     devices *= d;
@@ -497,6 +901,8 @@ int runMain(int argc, char **argv, const Program &program) {
       return 0;
     job.options = *opts;
     job.inputs = loadInputs(job.options, program);
+    if (isTraining(program))
+      job.training = setUpTraining(job.options, program);
     job.outputs.resize(program.outputs.size());
 
     std::unique_ptr<Communicator> mpi;
@@ -545,6 +951,8 @@ int runMain(int argc, char **argv, const Program &program) {
       if (!firstError.empty())
         throw std::runtime_error(firstError);
     }
+    if (job.training && !job.options.metrics.empty())
+      writeMetrics(job);
     if (!job.options.outputs.empty())
       writeOutputs(job);
     if (!job.options.quiet)

@@ -233,6 +233,33 @@ void packChunks(const TensorView &in, int dim, int64_t parts, void *buffer);
 void unpackChunks(const void *buffer, int dim, int64_t parts,
                   const TensorView &out);
 
+//===----------------------------------------------------------------------===//
+// Optimizers (f32, n contiguous elements; see pxrt/train.h for `hyper`)
+//===----------------------------------------------------------------------===//
+
+/// torch.optim.AdamW (1.13, single-tensor path, amsgrad off), one step:
+///   p = p * hyper[kDecay]
+///   m = fma(g, 1 - beta1, m * beta1)      (torch: add_ with alpha)
+///   v = fma((1 - beta2) * g, g, v * beta2) (torch: addcmul_, contracted)
+///   p = p - stepSize * m / (sqrt(v) / biasCorrection2Sqrt + eps)
+/// with every other operation rounded to f32 as written.
+/// Each output may alias its own input (in place) but no other array.
+void adamw(const float *param, const float *grad, const float *expAvg,
+           const float *expAvgSq, float *paramOut, float *expAvgOut,
+           float *expAvgSqOut, int64_t n, const float *hyper);
+
+/// torch.optim.SGD (1.13, single-tensor path), one step:
+///   d = fma(p, weightDecay, g)          (when weightDecay != 0)
+///   with momentum != 0: buf = d on the first step, else
+///                       buf = fma(d, 1 - dampening, buf * momentum);
+///                       d = nesterov ? fma(buf, momentum, d) : buf
+///   p = fma(d, -lr, p)
+/// (torch's add_ with alpha is a fused multiply-add in its vectorized
+/// loops.) Without momentum the buffer is copied through unchanged. Outputs
+/// may alias their own inputs.
+void sgd(const float *param, const float *grad, const float *momentum,
+         float *paramOut, float *momentumOut, int64_t n, const float *hyper);
+
 } // namespace pxrt::cpu
 
 #endif // PXRT_KERNELS_H

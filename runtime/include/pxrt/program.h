@@ -5,6 +5,9 @@
 // builder per class of ranks that creates the rank's actor graph. runMain()
 // does the rest: command line, communicators (local threads or MPI),
 // parameter initialization, reading inputs, running steps, writing outputs.
+// A program with role-tagged inputs is a training program: runMain feeds
+// them from token data and the optimizer flags every step and logs the
+// loss (docs/training.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +32,29 @@ struct TensorSpec {
   DType type = DType::F32;
   std::vector<int64_t> shape;
   std::string sbp;
+  /// Inputs only: "" (read from --inputs), "tokens" / "labels" (int64 or
+  /// int32 [B, T], filled from the token data each step) or "hyper" (f32
+  /// [train::kHyperCount], filled from the optimizer flags each step).
+  std::string role;
+};
+
+/// Defaults of the training flags of a generated program (the compiler
+/// fills them from its own options; the user overrides them at run time).
+struct TrainDefaults {
+  /// The update compiled into the step: "adamw" or "sgd" (--optimizer
+  /// must agree); "" leaves the flag free (default adamw).
+  std::string optimizer = "adamw";
+  double lr = 1e-3;        // --lr (peak learning rate)
+  double minLr = 0;        // --min-lr (end of the cosine decay)
+  int64_t warmupSteps = 0; // --warmup-steps
+  int64_t decaySteps = 0;  // --decay-steps (0: constant lr)
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  /// --weight-decay; negative: torch's default of the optimizer (AdamW
+  /// 0.01, SGD 0).
+  double weightDecay = -1;
+  double momentum = 0, dampening = 0; // --momentum, --dampening (SGD)
+  bool nesterov = false;              // --nesterov (SGD)
+  double clipNorm = 0;                // --clip-norm (0: off)
 };
 
 /// A parameter and how to initialize it. Random initializers are
@@ -66,6 +92,10 @@ struct Program {
   std::vector<TensorSpec> outputs;
   std::vector<ParameterSpec> parameters;
   std::vector<RankClass> classes;
+  /// Training programs: token ids must be below `vocab` (0: unchecked;
+  /// synthetic data then needs a file instead).
+  int64_t vocab = 0;
+  TrainDefaults train;
 };
 
 /// What a rank's builder and actors use at run time.
@@ -85,10 +115,12 @@ public:
 
   /// Offset along `dim` of this rank's piece of a tensor of `shape`
   /// distributed as `sbp` (nested splits, remainders to the first ranks).
-  int64_t pieceOffset(const std::vector<int64_t> &shape,
-                      const std::string &sbp, int dim) const;
+  int64_t pieceOffset(const std::vector<int64_t> &shape, const std::string &sbp,
+                      int dim) const;
 
   /// Copies this rank's piece of input `index` for step `piece` into `dst`.
+  /// Inputs with a role get the current training step's data: their rows
+  /// of the batch (tokens, labels) or the hyper vector.
   void loadInput(int index, int64_t piece, void *dst);
   /// Hands this rank's piece of output `index` for step `piece` over.
   void storeOutput(int index, int64_t piece, const void *src);
