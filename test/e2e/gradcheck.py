@@ -332,11 +332,15 @@ def main():
 
     inputs = [(c, pname, value) for c, _, _ in cases for pname, value in c.params.items()]
 
+    written = {}  # input file -> the delta it holds
+
     def evaluate(tag, deltas):
         files = []
         for (c, pname, value), d in zip(inputs, deltas):
             path = os.path.join(a.workdir, f"in-{c.name}.{pname}.npy")
-            np.save(path, d)
+            if path not in written or not np.array_equal(written[path], d):
+                np.save(path, d)
+                written[path] = d
             files.append(path)
         odir = os.path.join(a.workdir, f"o-{tag}")
         run([os.path.join(out, "model"), "--inputs=" + ",".join(files),
