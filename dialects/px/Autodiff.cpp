@@ -168,22 +168,8 @@ Value VjpBuilder::unary(StringRef name, Value x) {
 
 Value VjpBuilder::scatterAdd(Value g, Value indices, int64_t axis,
                              RankedTensorType dataType) {
-  // A one-hot [n, rows] matrix times the cotangent's [rows, post] (batched
-  // over the leading dims): each row of the result sums the slices that read
-  // it. Exact (0/1 weights); costs n * rows * post multiply-adds.
-  ArrayRef<int64_t> data = dataType.getShape();
-  RankedTensorType idxType = tensorType(indices);
-  int64_t n = data[axis];
-  int64_t rows = idxType.getNumElements();
-  int64_t pre = product(data.take_front(axis));
-  int64_t post = product(data.drop_front(axis + 1));
-  Value negative = compare(CompareKind::lt, indices, scalarLike(indices, 0));
-  Value idx = select(negative, add(indices, scalarLike(indices, n)), indices);
-  Value ids = iota(n, idxType.getElementType(), {n, 1});
-  Value onehot = castTo(compare(CompareKind::eq, ids, reshape(idx, {1, rows})),
-                        dataType.getElementType());
-  Value g2 = pre == 1 ? reshape(g, {rows, post}) : reshape(g, {pre, rows, post});
-  return reshape(matmul(onehot, g2), data);
+  return ScatterAddOp::create(b, loc, dataType, g, indices,
+                              b.getI64IntegerAttr(axis));
 }
 
 //===----------------------------------------------------------------------===//
@@ -632,6 +618,21 @@ LogicalResult GatherOp::buildVjp(OpBuilder &builder,
   VjpBuilder vb(builder, *this);
   operandGrads[0] = vb.scatterAdd(g, getIndices(), getAxis(),
                                   getData().getType());
+  return success();
+}
+
+LogicalResult ScatterAddOp::buildVjp(OpBuilder &builder,
+                                     ArrayRef<Value> resultGrads,
+                                     ArrayRef<bool> operandNeeded,
+                                     SmallVectorImpl<Value> &operandGrads) {
+  resetGrads(*this, operandGrads);
+  Value g = resultGrads[0];
+  if (!g || !operandNeeded[0])
+    return success();
+  VjpBuilder vb(builder, *this);
+  // Linear in the updates: each reads back the row it was added to.
+  operandGrads[0] = GatherOp::create(builder, vb.loc, getUpdates().getType(),
+                                     g, getIndices(), getAxisAttr());
   return success();
 }
 

@@ -194,6 +194,11 @@ def build_cases():
     idx = c.const(np.array([1, 3, 1]), "i32")
     add((c, c.op(f"px.gather {w}[{idx}] {{axis = 1 : i64}} : ({t((2, 4, 3))}, "
                  f"{t((3,), 'i32')}) -> {t((2, 3, 3))}"), (2, 3, 3)))
+    c = Case("scatter_add")
+    u = c.param("u", uniform((3, 2)))
+    idx = c.const(np.array([1, 3, -3]), "i64")  # -3 repeats row 1
+    add((c, c.op(f"px.scatter_add {u}[{idx}] {{axis = 0 : i64}} : ({t((3, 2))}, "
+                 f"{t((3,), 'i64')}) -> {t((4, 2))}"), (4, 2)))
     c = Case("reshape")
     x = c.param("x", uniform((2, 6)))
     add((c, c.op(f"px.reshape {x} : {t((2, 6))} to {t((3, 4))}"), (3, 4)))

@@ -52,8 +52,8 @@ public:
   /// Sums a cotangent in a numpy-broadcast shape back to `type` (the
   /// operand's): over added leading dims and dims stretched from 1.
   mlir::Value sumTo(mlir::Value g, mlir::RankedTensorType type);
-  /// The adjoint of px.gather: a `dataType` tensor with g's slices added
-  /// into the rows that `indices` (negative ones from the end) picked.
+  /// The adjoint of px.gather (px.scatter_add): a `dataType` tensor with
+  /// g's slices added into the rows that `indices` picked.
   mlir::Value scatterAdd(mlir::Value g, mlir::Value indices, int64_t axis,
                          mlir::RankedTensorType dataType);
 

@@ -323,6 +323,31 @@ def Px_GatherOp : Px_Op<"gather", [Pure, InferTypeOpAdaptor,
   }];
 }
 
+def Px_ScatterAddOp : Px_Op<"scatter_add", [Pure,
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
+  let summary = "Sum slices into the rows picked by `indices` (gather's adjoint)";
+  let description = [{
+    ```mlir
+    %dw = px.scatter_add %g[%ids] {axis = 0 : i64}
+            : (tensor<8x16x64xf32>, tensor<8x16xi64>) -> tensor<512x64xf32>
+    ```
+    The result starts as zeros; every slice of `updates` is added into the
+    result's slice that `px.gather` with the same `indices` and `axis` would
+    have read it from: `updates` has the shape `result[:axis] +
+    indices.shape + result[axis+1:]`. Repeated indices accumulate (in index
+    order); negative indices count from the end, as in px.gather. This is
+    the embedding weight gradient.
+  }];
+  let arguments = (ins Px_NumTensor:$updates, Px_IndexTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Px_NumTensor:$result);
+  let assemblyFormat = [{
+    $updates `[` $indices `]` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Px_ReshapeOp : Px_Op<"reshape", [Pure,
     DeclareOpInterfaceMethods<Px_SbpInterface, ["isValidNdSbpSignature"]>,
     DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
