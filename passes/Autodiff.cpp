@@ -149,11 +149,12 @@ static LogicalResult differentiate(func::FuncOp func) {
   ReverseSweep sweep(builder);
   Value loss = terminator->getOperand(0);
   Location seedLoc = loss.getLoc();
-  sweep.accumulate(loss,
-                   ConstantOp::create(builder, seedLoc,
-                                      DenseElementsAttr::get(
-                                          lossType, builder.getF32FloatAttr(1))),
-                   seedLoc);
+  sweep.accumulate(
+      loss,
+      ConstantOp::create(
+          builder, seedLoc,
+          DenseElementsAttr::get(lossType, builder.getF32FloatAttr(1))),
+      seedLoc);
   for (Operation *op : llvm::reverse(ops))
     if (failed(sweep.visit(op, active)))
       return failure();

@@ -62,9 +62,7 @@ Value VjpBuilder::scalarLike(Value like, double value) {
                value);
 }
 
-Value VjpBuilder::zerosLike(Value like) {
-  return splat(tensorType(like), 0.0);
-}
+Value VjpBuilder::zerosLike(Value like) { return splat(tensorType(like), 0.0); }
 
 Value VjpBuilder::iota(int64_t n, Type elt, ArrayRef<int64_t> shape) {
   SmallVector<APInt> values;
@@ -72,7 +70,8 @@ Value VjpBuilder::iota(int64_t n, Type elt, ArrayRef<int64_t> shape) {
   for (int64_t i = 0; i < n; ++i)
     values.push_back(APInt(width, i, /*isSigned=*/true));
   return ConstantOp::create(
-      b, loc, DenseElementsAttr::get(RankedTensorType::get(shape, elt), values));
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get(shape, elt), values));
 }
 
 Value VjpBuilder::add(Value lhs, Value rhs) {
@@ -302,8 +301,8 @@ static Value unaryDerivative(Operation *op, VjpBuilder &vb, Value x, Value y,
       .Case([&](AbsOp) {
         // sign(x), 0 at 0 (as PyTorch).
         Value zero = vb.scalarLike(x, 0.0);
-        Value inner = vb.select(vb.compare(CompareKind::lt, x, zero),
-                                vb.neg(g), vb.scalarLike(g, 0.0));
+        Value inner = vb.select(vb.compare(CompareKind::lt, x, zero), vb.neg(g),
+                                vb.scalarLike(g, 0.0));
         return vb.select(vb.compare(CompareKind::gt, x, zero), g, inner);
       })
       .Case([&](ExpOp) { return vb.mul(g, y); })
@@ -325,8 +324,7 @@ static Value unaryDerivative(Operation *op, VjpBuilder &vb, Value x, Value y,
       .Case([&](SinOp) { return vb.mul(g, vb.unary("cos", x)); })
       .Case([&](CosOp) { return vb.neg(vb.mul(g, vb.unary("sin", x))); })
       .Case([&](ReluOp) {
-        Value positive =
-            vb.compare(CompareKind::gt, x, vb.scalarLike(x, 0.0));
+        Value positive = vb.compare(CompareKind::gt, x, vb.scalarLike(x, 0.0));
         return vb.select(positive, g, vb.scalarLike(g, 0.0));
       })
       .Case([&](SigmoidOp) {
@@ -344,8 +342,7 @@ static LogicalResult unaryVjp(Operation *op, OpBuilder &builder,
   if (!g || !operandNeeded[0] || !isDifferentiable(op->getResult(0)))
     return success();
   VjpBuilder vb(builder, op);
-  Value grad =
-      unaryDerivative(op, vb, op->getOperand(0), op->getResult(0), g);
+  Value grad = unaryDerivative(op, vb, op->getOperand(0), op->getResult(0), g);
   if (!grad)
     return op->emitOpError("has no VJP rule");
   operandGrads[0] = grad;
@@ -393,16 +390,15 @@ LogicalResult GeluOp::buildVjp(OpBuilder &builder, ArrayRef<Value> resultGrads,
     Value t = vb.unary("tanh", inner);
     Value left = vb.mulScalar(vb.add(one, t), 0.5);
     Value dInner = vb.mulScalar(vb.add(one, vb.mulScalar(x2, 3 * a)), c);
-    Value right = vb.mul(vb.mul(vb.mulScalar(x, 0.5), vb.sub(one, vb.mul(t, t))),
-                         dInner);
+    Value right =
+        vb.mul(vb.mul(vb.mulScalar(x, 0.5), vb.sub(one, vb.mul(t, t))), dInner);
     dydx = vb.add(left, right);
   } else {
     // y = x Phi(x): dy/dx = Phi(x) + x phi(x).
     Value cdf = vb.mulScalar(
         vb.add(one, vb.unary("erf", vb.mulScalar(x, M_SQRT1_2))), 0.5);
-    Value pdf = vb.mulScalar(
-        vb.unary("exp", vb.mulScalar(vb.mul(x, x), -0.5)),
-        1.0 / std::sqrt(2.0 * M_PI));
+    Value pdf = vb.mulScalar(vb.unary("exp", vb.mulScalar(vb.mul(x, x), -0.5)),
+                             1.0 / std::sqrt(2.0 * M_PI));
     dydx = vb.add(cdf, vb.mul(x, pdf));
   }
   operandGrads[0] = vb.mul(g, dydx);
@@ -423,8 +419,7 @@ LogicalResult CastOp::buildVjp(OpBuilder &builder, ArrayRef<Value> resultGrads,
   return success();
 }
 
-LogicalResult WhereOp::buildVjp(OpBuilder &builder,
-                                ArrayRef<Value> resultGrads,
+LogicalResult WhereOp::buildVjp(OpBuilder &builder, ArrayRef<Value> resultGrads,
                                 ArrayRef<bool> operandNeeded,
                                 SmallVectorImpl<Value> &operandGrads) {
   resetGrads(*this, operandGrads);
@@ -457,11 +452,11 @@ LogicalResult MatmulOp::buildVjp(OpBuilder &builder,
   VjpBuilder vb(builder, *this);
   // Broadcast batch dims are summed back by sumTo.
   if (operandNeeded[0])
-    operandGrads[0] = vb.sumTo(vb.matmul(g, vb.transposeLast2(getRhs())),
-                               getLhs().getType());
+    operandGrads[0] =
+        vb.sumTo(vb.matmul(g, vb.transposeLast2(getRhs())), getLhs().getType());
   if (operandNeeded[1])
-    operandGrads[1] = vb.sumTo(vb.matmul(vb.transposeLast2(getLhs()), g),
-                               getRhs().getType());
+    operandGrads[1] =
+        vb.sumTo(vb.matmul(vb.transposeLast2(getLhs()), g), getRhs().getType());
   return success();
 }
 
@@ -479,9 +474,9 @@ LogicalResult LinearOp::buildVjp(OpBuilder &builder,
   bool transposed = getTransposeW();
   if (operandNeeded[0]) {
     // dx = g W^T: a linear with the other weight layout.
-    operandGrads[0] = LinearOp::create(
-        builder, vb.loc, xType, g, w, /*bias=*/Value(),
-        transposed ? UnitAttr() : builder.getUnitAttr());
+    operandGrads[0] =
+        LinearOp::create(builder, vb.loc, xType, g, w, /*bias=*/Value(),
+                         transposed ? UnitAttr() : builder.getUnitAttr());
   }
   if (operandNeeded[1]) {
     int64_t k = xType.getShape().back();
@@ -539,8 +534,8 @@ LogicalResult LogSoftmaxOp::buildVjp(OpBuilder &builder,
 /// subtracted (layer_norm).
 static Value normInputGrad(VjpBuilder &vb, Value gy, Value xhat, Value rstd,
                            ArrayRef<int64_t> axes, bool centered) {
-  Value proj = vb.mul(
-      xhat, vb.reduce(ReduceKind::mean, vb.mul(gy, xhat), axes, true));
+  Value proj =
+      vb.mul(xhat, vb.reduce(ReduceKind::mean, vb.mul(gy, xhat), axes, true));
   Value inner = vb.sub(gy, proj);
   if (centered)
     inner = vb.sub(inner, vb.reduce(ReduceKind::mean, gy, axes, true));
@@ -572,8 +567,7 @@ LogicalResult LayerNormOp::buildVjp(OpBuilder &builder,
     operandGrads[0] = normInputGrad(vb, gy, xhat, rstd, axes, true);
   }
   if (getScale() && operandNeeded[scaleIndex])
-    operandGrads[scaleIndex] =
-        vb.sumTo(vb.mul(g, xhat), getScale().getType());
+    operandGrads[scaleIndex] = vb.sumTo(vb.mul(g, xhat), getScale().getType());
   if (getBias() && operandNeeded[biasIndex])
     operandGrads[biasIndex] = vb.sumTo(g, getBias().getType());
   return success();
@@ -616,8 +610,8 @@ LogicalResult GatherOp::buildVjp(OpBuilder &builder,
   if (!g || !operandNeeded[0])
     return success();
   VjpBuilder vb(builder, *this);
-  operandGrads[0] = vb.scatterAdd(g, getIndices(), getAxis(),
-                                  getData().getType());
+  operandGrads[0] =
+      vb.scatterAdd(g, getIndices(), getAxis(), getData().getType());
   return success();
 }
 
@@ -631,8 +625,8 @@ LogicalResult ScatterAddOp::buildVjp(OpBuilder &builder,
     return success();
   VjpBuilder vb(builder, *this);
   // Linear in the updates: each reads back the row it was added to.
-  operandGrads[0] = GatherOp::create(builder, vb.loc, getUpdates().getType(),
-                                     g, getIndices(), getAxisAttr());
+  operandGrads[0] = GatherOp::create(builder, vb.loc, getUpdates().getType(), g,
+                                     getIndices(), getAxisAttr());
   return success();
 }
 
@@ -697,8 +691,7 @@ LogicalResult ConcatOp::buildVjp(OpBuilder &builder,
   return success();
 }
 
-LogicalResult SplitOp::buildVjp(OpBuilder &builder,
-                                ArrayRef<Value> resultGrads,
+LogicalResult SplitOp::buildVjp(OpBuilder &builder, ArrayRef<Value> resultGrads,
                                 ArrayRef<bool> operandNeeded,
                                 SmallVectorImpl<Value> &operandGrads) {
   resetGrads(*this, operandGrads);
@@ -744,9 +737,9 @@ static Value unsliceDim(VjpBuilder &vb, Value g, int64_t dim, int64_t size,
     Value zeros = vb.splat(type.clone(zshape), 0.0);
     SmallVector<int64_t> catShape(shape);
     catShape.insert(catShape.begin() + dim + 1, stride);
-    Value cat = ConcatOp::create(
-        vb.b, vb.loc, type.clone(catShape),
-        ValueRange{vb.reshape(g, unsq), zeros}, vb.b.getI64IntegerAttr(dim + 1));
+    Value cat = ConcatOp::create(vb.b, vb.loc, type.clone(catShape),
+                                 ValueRange{vb.reshape(g, unsq), zeros},
+                                 vb.b.getI64IntegerAttr(dim + 1));
     shape[dim] = count * stride;
     g = vb.reshape(cat, shape);
     length = (count - 1) * stride + 1;
@@ -780,8 +773,7 @@ static Value unsliceDim(VjpBuilder &vb, Value g, int64_t dim, int64_t size,
                           vb.b.getI64IntegerAttr(dim));
 }
 
-LogicalResult SliceOp::buildVjp(OpBuilder &builder,
-                                ArrayRef<Value> resultGrads,
+LogicalResult SliceOp::buildVjp(OpBuilder &builder, ArrayRef<Value> resultGrads,
                                 ArrayRef<bool> operandNeeded,
                                 SmallVectorImpl<Value> &operandGrads) {
   resetGrads(*this, operandGrads);
@@ -876,8 +868,9 @@ LogicalResult CrossEntropyOp::buildVjp(OpBuilder &builder,
   // dlogits = (softmax(logits) - onehot(labels)) * weight, where weight is
   // the result's cotangent per label (divided by the count for a mean) and 0
   // for ignored labels.
-  Value probs = SoftmaxOp::create(builder, vb.loc, logits, getLogits(),
-                                  builder.getI64IntegerAttr(logits.getRank() - 1));
+  Value probs =
+      SoftmaxOp::create(builder, vb.loc, logits, getLogits(),
+                        builder.getI64IntegerAttr(logits.getRank() - 1));
   Type labelElt = getLabels().getType().getElementType();
   Value classIds = vb.iota(classes, labelElt, {classes});
   Value onehot = vb.castTo(

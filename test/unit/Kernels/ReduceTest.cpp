@@ -270,10 +270,10 @@ TEST(ScatterAddTest, AccumulatesRepeatedAndNegativeIndices) {
             expected[(a * 5 + rows[j]) * 3 + c] +=
                 updates.at((a * 4 + j) * 3 + c);
       for (int64_t i = 0; i < out.size(); ++i)
-        ASSERT_EQ(out.at(i), type == DType::F32
-                                 ? static_cast<double>(
-                                       static_cast<float>(expected[i]))
-                                 : expected[i])
+        ASSERT_EQ(out.at(i),
+                  type == DType::F32
+                      ? static_cast<double>(static_cast<float>(expected[i]))
+                      : expected[i])
             << i;
       Tensor bad = makeTensor(indexType, {1}, {5});
       Tensor badUpdates(type, {2, 1, 3});
