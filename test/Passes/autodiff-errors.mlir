@@ -1,4 +1,4 @@
-// RUN: pxc-opt %s --split-input-file --px-autodiff --verify-diagnostics
+// RUN: pxc-opt %s --split-input-file --allow-unregistered-dialect --px-autodiff --verify-diagnostics
 
 // expected-error @+1 {{'func.func' op first result must be a scalar f32 loss (tensor<f32>) to be differentiated}}
 func.func @not_scalar(%x: tensor<4xf32>) -> tensor<4xf32> {
@@ -54,4 +54,13 @@ func.func @int_param() -> tensor<f32> {
   %p = px.parameter "p" : tensor<4xi64> init = dense<1> : tensor<4xi64>
   %l = px.constant dense<0.0> : tensor<f32>
   return %l : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op must have a single block to be differentiated}}
+func.func @blocks(%x: tensor<f32>) -> tensor<f32> {
+  "test.br"() [^bb1] : () -> ()
+^bb1:
+  return %x : tensor<f32>
 }
