@@ -445,6 +445,25 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult ScatterAddOp::verify() {
+  RankedTensorType result = getType();
+  RankedTensorType updates = getUpdates().getType();
+  RankedTensorType indices = getIndices().getType();
+  int64_t axis = getAxis();
+  if (failed(verifyAxis(*this, axis, result.getRank())))
+    return failure();
+  if (updates.getElementType() != result.getElementType())
+    return emitOpError("updates and result element types differ");
+  SmallVector<int64_t> shape(result.getShape().take_front(axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, result.getShape().drop_front(axis + 1));
+  if (updates.getShape() != ArrayRef<int64_t>(shape))
+    return emitOpError("updates ")
+           << shapeStr(updates.getShape()) << " must have the shape "
+           << shapeStr(shape) << " (result[:axis] + indices + result[axis+1:])";
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   RankedTensorType in = getInput().getType(), out = getType();
   if (in.getElementType() != out.getElementType())

@@ -388,6 +388,24 @@ void GatherOp::getSbpSignatures(SmallVectorImpl<SbpSignature> &signatures) {
 }
 double GatherOp::getComputeFlops() { return 0; }
 
+void ScatterAddOp::getSbpSignatures(SmallVectorImpl<SbpSignature> &signatures) {
+  int64_t axis = getAxis();
+  int64_t resultRank = shapeOf(getResult()).size();
+  int64_t indicesRank = shapeOf(getIndices()).size();
+  // Updates: result[:axis] + indices.shape + result[axis+1:].
+  for (int64_t d = 0; d < resultRank; ++d)
+    if (d != axis)
+      add(signatures, {split(d < axis ? d : d + indicesRank - 1), bcast()},
+          {split(d)});
+  // Each rank adds its share of the slices: the ranks' results sum to the
+  // whole (the dual of gather's B table, S indices -> S).
+  for (int64_t i = 0; i < indicesRank; ++i)
+    add(signatures, {split(axis + i), split(i)}, {psum()});
+  add(signatures, {psum(), bcast()}, {psum()});
+  addUniform(*this, signatures, bcast());
+}
+double ScatterAddOp::getComputeFlops() { return numElements(getUpdates()); }
+
 namespace {
 /// Non-unit dimensions that a row-major reshape maps onto each other: the
 /// shortest runs of input and result dimensions with equal element counts.

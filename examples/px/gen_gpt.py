@@ -6,6 +6,11 @@
     gen_gpt.py --layers 2 --hidden 64 --heads 4 --seq 16 --vocab 128 \
                --batch 8 [--mesh 2x4] [--loss] > gpt.mlir
 
+--inline-init SEED writes every parameter's values inline (seeded random
+values around each initializer's mean, so that gradients are not trivially
+symmetric) and --save-params FILE.npz saves them, for comparisons with
+PyTorch.
+
 GPT-3 175B: --layers 96 --hidden 12288 --heads 96 --seq 2048 --vocab 51200
 """
 import argparse
@@ -31,7 +36,26 @@ def t(*dims, elt="f32"):
     return "tensor<" + "x".join(str(d) for d in dims) + ("x" if dims else "") + elt + ">"
 
 
+def nested_list(value):
+    """numpy array -> MLIR dense literal body (exact repr of each value)."""
+    if value.ndim == 0:
+        return repr(float(value))
+    return "[" + ", ".join(nested_list(v) for v in value) + "]"
+
+
+# Set by --inline-init: a numpy Generator and the values written so far.
+INLINE = {"rng": None, "values": {}}
+
+
 def param(e, name, *shape, init="#px.init<normal, 0.0, 0.02>"):
+    rng = INLINE["rng"]
+    if rng is not None:
+        import numpy as np
+        mean = {"#px.init<ones>": 1.0, "#px.init<zeros>": 0.0}.get(init, 0.0)
+        std = 0.3 if mean == 0.0 and "normal" in init else 0.1
+        value = (mean + std * rng.standard_normal(shape)).astype(np.float32)
+        INLINE["values"][name] = value
+        init = f"dense<{nested_list(value)}> : {t(*shape)}"
     return e.op(f'px.parameter "{name}" : {t(*shape)} init = {init}')
 
 
@@ -112,7 +136,14 @@ def main():
                          "instead of three (LLaMA)")
     ap.add_argument("--loss", action="store_true",
                     help="take labels and return the mean cross-entropy")
+    ap.add_argument("--inline-init", type=int, metavar="SEED",
+                    help="write seeded random parameter values inline")
+    ap.add_argument("--save-params", metavar="FILE.npz",
+                    help="with --inline-init: save the parameter values")
     a = ap.parse_args()
+    if a.inline_init is not None:
+        import numpy as np
+        INLINE["rng"] = np.random.default_rng(a.inline_init)
     if a.hidden % a.heads:
         sys.exit("--hidden must be a multiple of --heads")
     B, T, H, V = a.batch, a.seq, a.hidden, a.vocab
@@ -152,6 +183,9 @@ def main():
     out.append(f"  return {logits} : {result}")
     out.append("}")
     print("\n".join(out))
+    if a.save_params:
+        import numpy as np
+        np.savez(a.save_params, **INLINE["values"])
 
 
 if __name__ == "__main__":

@@ -88,6 +88,26 @@ def ApplyOptimizer : Pass<"px-apply-optimizer", "mlir::ModuleOp"> {
   ];
 }
 
+def Autodiff : Pass<"px-autodiff", "mlir::ModuleOp"> {
+  let summary = "Append the reverse-mode gradient of the loss to every function";
+  let description = [{
+    Runs on the global view, before SBP search: every function's first
+    result must be a scalar f32 loss. The pass appends the reverse sweep
+    (seed 1.0, the ops in reverse order, each through its
+    `AutodiffInterface` VJP rule; the cotangents of a value used several
+    times are summed with `px.add`) and one function result per trainable
+    (not `frozen`) `px.parameter`, in the order the parameters appear, named
+    `px.name = "grad:<parameter>"`. A parameter the loss does not depend on
+    gets a zero gradient. Backward ops are located at their forward op
+    (fused with `"px.vjp"`). Linear in the number of ops.
+
+    ```
+    pxc-opt --px-autodiff model.mlir
+    ```
+  }];
+  let dependentDialects = ["::pxc::px::PxDialect"];
+}
+
 def AutoSbp : Pass<"px-auto-sbp", "mlir::ModuleOp"> {
   let summary = "Choose an N-D SBP signature for every op by a cost-model search";
   let description = [{

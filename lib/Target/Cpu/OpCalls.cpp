@@ -228,6 +228,11 @@ LogicalResult cpu_target::emitKernelCall(Operation *op,
            << ", " << out[0] << ");";
         return success();
       })
+      .Case([&](ScatterAddOp scatter) {
+        os << "scatterAdd(" << in[0] << ", " << in[1] << ", "
+           << scatter.getAxis() << ", " << out[0] << ");";
+        return success();
+      })
       .Case([&](ReshapeOp) {
         os << "copy(contiguousView(" << in[0] << ".data, " << in[0] << ".type, "
            << out[0] << ".shape, " << out[0] << ".rank), " << out[0] << ");";

@@ -199,6 +199,12 @@ void gather(const TensorView &data, const TensorView &indices, int axis,
 void gatherSharded(const TensorView &data, const TensorView &indices, int axis,
                    int64_t globalSize, int64_t rowOffset,
                    const TensorView &out);
+/// The adjoint of gather(): out (numbers) = zeros, then each slice of
+/// `updates` (shape out[:axis] + indices.shape + out[axis+1:]) is added into
+/// the slice of `out` that gather() would read it from. Sums accumulate in
+/// f64 (integers in i64) in index order.
+void scatterAdd(const TensorView &updates, const TensorView &indices, int axis,
+                const TensorView &out);
 /// Result dim i is input dim perm[i].
 void transpose(const TensorView &in, const std::vector<int64_t> &perm,
                const TensorView &out);

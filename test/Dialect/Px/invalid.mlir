@@ -1153,6 +1153,30 @@ func.func @mesh_on_argument(%a: tensor<4xf32> {px.mesh = @m}) {
 // expected-error @+1 {{unknown px attribute 'px.phase'}}
 func.func private @unknown_result_attribute() -> (tensor<4xf32> {px.phase = 0 : i64})
 
+// -----
+
+func.func @scatter_add_shape(%g: tensor<4x8x15xf32>, %ids: tensor<4x8xi64>) {
+  // expected-error @+1 {{'px.scatter_add' op updates 4x8x15 must have the shape 4x8x16 (result[:axis] + indices + result[axis+1:])}}
+  %0 = px.scatter_add %g[%ids] {axis = 0 : i64} : (tensor<4x8x15xf32>, tensor<4x8xi64>) -> tensor<50x16xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_add_axis(%g: tensor<4x16xf32>, %ids: tensor<4xi64>) {
+  // expected-error @+1 {{'px.scatter_add' op axis 2 is out of range for rank 2}}
+  %0 = px.scatter_add %g[%ids] {axis = 2 : i64} : (tensor<4x16xf32>, tensor<4xi64>) -> tensor<50x16xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_add_type(%g: tensor<4x16xf32>, %ids: tensor<4xi64>) {
+  // expected-error @+1 {{'px.scatter_add' op updates and result element types differ}}
+  %0 = px.scatter_add %g[%ids] {axis = 0 : i64} : (tensor<4x16xf32>, tensor<4xi64>) -> tensor<50x16xf64>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // Training ops
 //===----------------------------------------------------------------------===//

@@ -250,6 +250,17 @@ func.func @gather(%table: tensor<50x16xf32>, %ids: tensor<4x8xi64>,
   return
 }
 
+// CHECK-LABEL: func.func @scatter_add
+func.func @scatter_add(%g: tensor<4x8x16xf32>, %ids: tensor<4x8xi64>, %u: tensor<3x2x7xf64>, %i: tensor<2xi32>) {
+  // CHECK: px.scatter_add %{{.*}}[%{{.*}}] {axis = 0 : i64} : (tensor<4x8x16xf32>, tensor<4x8xi64>) -> tensor<50x16xf32>
+  %0 = px.scatter_add %g[%ids] {axis = 0 : i64} : (tensor<4x8x16xf32>, tensor<4x8xi64>) -> tensor<50x16xf32>
+  // CHECK: px.scatter_add %{{.*}}[%{{.*}}] {axis = 1 : i64} : (tensor<3x2x7xf64>, tensor<2xi32>) -> tensor<3x5x7xf64>
+  %1 = px.scatter_add %u[%i] {axis = 1 : i64} : (tensor<3x2x7xf64>, tensor<2xi32>) -> tensor<3x5x7xf64>
+  return
+}
+
+// -----
+
 // CHECK-LABEL: func.func @reshape_transpose_expand
 func.func @reshape_transpose_expand(%x: tensor<2x3x4xf32>, %v: tensor<3x1xi64>) {
   // CHECK: px.reshape %{{.*}} : tensor<2x3x4xf32> to tensor<6x4xf32>

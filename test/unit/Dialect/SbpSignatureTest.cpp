@@ -286,6 +286,9 @@ private:
         .Case([&](GatherOp gather) {
           return this->gather(in, out[0], gather.getAxis(), context.gatherRows);
         })
+        .Case([&](ScatterAddOp scatter) {
+          return this->scatterAdd(in, out[0], scatter.getAxis());
+        })
         .Case([&](ReshapeOp) {
           if (numElements(in[0].shape) != numElements(out[0]))
             return fail("reshape " + shapeStr(in[0].shape) + " to " +
@@ -510,6 +513,32 @@ private:
       di.push_back(id);
       di.insert(di.end(), index.begin() + axis + indices.size(), index.end());
       result.data[i] = in[0].data[ravel(di, data)];
+    }
+    return {result};
+  }
+
+  std::vector<Tensor> scatterAdd(ArrayRef<Tensor> in, const Shape &out,
+                                 int64_t axis) {
+    const Shape &updates = in[0].shape, &indices = in[1].shape;
+    Shape shape(out.begin(), out.begin() + axis);
+    shape.insert(shape.end(), indices.begin(), indices.end());
+    shape.insert(shape.end(), out.begin() + axis + 1, out.end());
+    if (shape != updates)
+      return fail("scatter_add of " + shapeStr(updates) + " into " +
+                  shapeStr(out));
+    int64_t rows = out[axis];
+    Tensor result(out);
+    for (int64_t i = 0, e = in[0].data.size(); i < e; ++i) {
+      Shape index = unravel(i, updates);
+      Shape idx(index.begin() + axis, index.begin() + axis + indices.size());
+      int64_t id = static_cast<int64_t>(in[1].data[ravel(idx, indices)]);
+      id = id < 0 ? id + rows : id;
+      if (id < 0 || id >= rows)
+        return fail("scatter_add index out of range");
+      Shape ri(index.begin(), index.begin() + axis);
+      ri.push_back(id);
+      ri.insert(ri.end(), index.begin() + axis + indices.size(), index.end());
+      result.data[ravel(ri, out)] += in[0].data[i];
     }
     return {result};
   }
@@ -955,6 +984,10 @@ protected:
           // Negative ids count from the end.
           int64_t rows = shapeOf(gather.getData().getType())[gather.getAxis()];
           x = std::uniform_int_distribution<int64_t>(-rows, rows - 1)(rng);
+        } else if (auto scatter = dyn_cast<ScatterAddOp>(op);
+                   scatter && index == 1) {
+          int64_t rows = shapeOf(scatter.getType())[scatter.getAxis()];
+          x = std::uniform_int_distribution<int64_t>(-rows, rows - 1)(rng);
         } else if (auto loss = dyn_cast<CrossEntropyOp>(op);
                    loss && index == 1) {
           int64_t classes = shapeOf(loss.getLogits().getType()).back();
@@ -1250,6 +1283,21 @@ TEST_F(SbpSignatureTest, Gather) {
       %1 = px.gather %data[%idx] {axis = 1 : i64} : (tensor<4x7x5xf32>, tensor<6xi32>) -> tensor<4x6x5xf32>
       %2 = px.gather %emb[%one] {axis = 1 : i64} : (tensor<7x4xf32>, tensor<i64>) -> tensor<7xf32>
       %3 = px.gather %ints[%ids] {axis = 0 : i64} : (tensor<7x4xi64>, tensor<3x5xi64>) -> tensor<3x5x4xi64>
+      return
+    })mlir");
+  EXPECT_EQ(numOps, 4);
+}
+
+TEST_F(SbpSignatureTest, ScatterAdd) {
+  checkProgram(R"mlir(
+    func.func @f(%g: tensor<3x5x4xf32>, %ids: tensor<3x5xi64>,
+                 %u: tensor<4x6x5xf32>, %idx: tensor<6xi32>,
+                 %h: tensor<7xf32>, %one: tensor<i64>,
+                 %ints: tensor<3x5x4xi64>) {
+      %0 = px.scatter_add %g[%ids] {axis = 0 : i64} : (tensor<3x5x4xf32>, tensor<3x5xi64>) -> tensor<7x4xf32>
+      %1 = px.scatter_add %u[%idx] {axis = 1 : i64} : (tensor<4x6x5xf32>, tensor<6xi32>) -> tensor<4x7x5xf32>
+      %2 = px.scatter_add %h[%one] {axis = 1 : i64} : (tensor<7xf32>, tensor<i64>) -> tensor<7x4xf32>
+      %3 = px.scatter_add %ints[%ids] {axis = 0 : i64} : (tensor<3x5x4xi64>, tensor<3x5xi64>) -> tensor<7x4xi64>
       return
     })mlir");
   EXPECT_EQ(numOps, 4);

@@ -253,4 +253,33 @@ TEST(GatherTest, ShardedRowsSumToTheLookup) {
                std::invalid_argument);
 }
 
+TEST(ScatterAddTest, AccumulatesRepeatedAndNegativeIndices) {
+  std::mt19937 rng(45);
+  for (DType type : {DType::F32, DType::F64, DType::I32, DType::I64})
+    for (DType indexType : {DType::I32, DType::I64}) {
+      // axis 1 of an out [2, 5, 3]: rows 0, 4, 4, 0 (each hit twice).
+      Tensor updates = randomTensor(rng, type, {2, 2, 2, 3});
+      Tensor indices = makeTensor(indexType, {2, 2}, {0, -1, 4, -5});
+      Tensor out(type, {2, 5, 3});
+      scatterAdd(stridedCopy(updates), indices, 1, out);
+      std::vector<int64_t> rows = {0, 4, 4, 0};
+      std::vector<double> expected(2 * 5 * 3, 0.0);
+      for (int64_t a = 0; a < 2; ++a)
+        for (int64_t j = 0; j < 4; ++j)
+          for (int64_t c = 0; c < 3; ++c)
+            expected[(a * 5 + rows[j]) * 3 + c] +=
+                updates.at((a * 4 + j) * 3 + c);
+      for (int64_t i = 0; i < out.size(); ++i)
+        ASSERT_EQ(out.at(i),
+                  type == DType::F32
+                      ? static_cast<double>(static_cast<float>(expected[i]))
+                      : expected[i])
+            << i;
+      Tensor bad = makeTensor(indexType, {1}, {5});
+      Tensor badUpdates(type, {2, 1, 3});
+      EXPECT_THROW(scatterAdd(badUpdates, bad, 1, out), std::invalid_argument);
+      EXPECT_THROW(scatterAdd(updates, indices, 0, out), std::invalid_argument);
+    }
+}
+
 } // namespace

@@ -43,6 +43,34 @@ def Px_SbpInterface : OpInterface<"SbpInterface"> {
   ];
 }
 
+def Px_AutodiffInterface : OpInterface<"AutodiffInterface"> {
+  let cppNamespace = "::pxc::px";
+  let description = [{
+    The op's vector-Jacobian product (reverse-mode rule), used by
+    `px-autodiff`. Given the cotangents of the op's results, the rule builds
+    (with `builder`, whose insertion point it leaves after the new ops) the
+    cotangents of its operands: `sum_j resultGrad_j * d result_j / d operand_i`,
+    each with the operand's type. Rules compose existing px ops (they may
+    recompute forward intermediates), so every backward op gets its own SBP
+    signature later.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        `resultGrads` has one entry per result, null where a result has no
+        cotangent (at least one is non-null). `operandNeeded[i]` says whether
+        operand `i`'s cotangent is wanted; the rule fills `operandGrads` (one
+        entry per operand) and leaves it null where the operand is not
+        wanted or not differentiable (integer and bool tensors, comparison
+        results, gather indices, cross-entropy labels). Failure means a
+        diagnostic was emitted at the op.
+      }], "::llvm::LogicalResult", "buildVjp",
+      (ins "::mlir::OpBuilder &":$builder,
+           "::llvm::ArrayRef<::mlir::Value>":$resultGrads,
+           "::llvm::ArrayRef<bool>":$operandNeeded,
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$operandGrads)>,
+  ];
+}
+
 def Px_CollectiveOpInterface : OpInterface<"CollectiveOpInterface"> {
   let cppNamespace = "::pxc::px";
   let description = [{

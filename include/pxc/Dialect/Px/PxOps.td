@@ -78,7 +78,8 @@ def Px_ConstantOp : Px_Op<"constant", [ConstantLike, Pure,
 //===----------------------------------------------------------------------===//
 
 def Px_MatmulOp : Px_Op<"matmul", [Pure, InferTypeOpAdaptor,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Batched matrix product with broadcasting batch dimensions";
   let description = [{
     `[..., M, K] x [..., K, N] -> [..., M, N]`; the batch dimensions follow
@@ -93,7 +94,8 @@ def Px_MatmulOp : Px_Op<"matmul", [Pure, InferTypeOpAdaptor,
 }
 
 def Px_LinearOp : Px_Op<"linear", [Pure, InferTypeOpAdaptor,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Affine map y = x W (+ b), the weight optionally transposed";
   let description = [{
     `x: [..., K]`, `w: [K, N]` (or `[N, K]` with `transpose_w`, PyTorch's
@@ -115,7 +117,8 @@ def Px_LinearOp : Px_Op<"linear", [Pure, InferTypeOpAdaptor,
 class Px_BinaryOp<string mnemonic, Type operandType, list<Trait> traits = []>
     : Px_Op<mnemonic, traits # [Pure, InferTypeOpAdaptor,
                                 SameOperandsElementType,
-                                DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+                                DeclareOpInterfaceMethods<Px_SbpInterface>,
+                                DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let arguments = (ins operandType:$lhs, operandType:$rhs);
   let results = (outs operandType:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
@@ -164,7 +167,8 @@ def Px_OrOp : Px_BinaryOp<"or", Px_BoolTensor, [Commutative]> {
 }
 
 def Px_CompareOp : Px_Op<"compare", [Pure, InferTypeOpAdaptor,
-    SameOperandsElementType, DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    SameOperandsElementType, DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Elementwise comparison producing i1";
   let arguments = (ins Px_CompareKind:$kind, Px_Tensor:$lhs,
                        Px_Tensor:$rhs);
@@ -175,7 +179,8 @@ def Px_CompareOp : Px_Op<"compare", [Pure, InferTypeOpAdaptor,
 }
 
 def Px_WhereOp : Px_Op<"where", [Pure, InferTypeOpAdaptor,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Elementwise select: cond ? lhs : rhs, broadcasting all three";
   let arguments = (ins Px_BoolTensor:$condition, Px_Tensor:$lhs,
                        Px_Tensor:$rhs);
@@ -187,7 +192,8 @@ def Px_WhereOp : Px_Op<"where", [Pure, InferTypeOpAdaptor,
 
 class Px_UnaryOp<string mnemonic, Type type, list<Trait> traits = []>
     : Px_Op<mnemonic, traits # [Pure, SameOperandsAndResultType,
-                                DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+                                DeclareOpInterfaceMethods<Px_SbpInterface>,
+                                DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let arguments = (ins type:$input);
   let results = (outs type:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
@@ -216,7 +222,8 @@ def Px_SigmoidOp : Px_UnaryOp<"sigmoid", Px_FloatTensor> {
 }
 def Px_NotOp : Px_UnaryOp<"not", Px_BoolTensor> { let summary = "!x"; }
 def Px_GeluOp : Px_Op<"gelu", [Pure, SameOperandsAndResultType,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "GELU, exact (erf) or tanh-approximated";
   let arguments = (ins Px_FloatTensor:$input,
                        DefaultValuedAttr<Px_GeluApprox,
@@ -228,7 +235,8 @@ def Px_GeluOp : Px_Op<"gelu", [Pure, SameOperandsAndResultType,
 }
 
 def Px_CastOp : Px_Op<"cast", [Pure, SameOperandsAndResultShape,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Element type conversion (float->int truncates toward zero)";
   let arguments = (ins Px_Tensor:$input);
   let results = (outs Px_Tensor:$result);
@@ -241,7 +249,8 @@ def Px_CastOp : Px_Op<"cast", [Pure, SameOperandsAndResultShape,
 //===----------------------------------------------------------------------===//
 
 class Px_AxisOp<string mnemonic> : Px_Op<mnemonic, [Pure,
-    SameOperandsAndResultType, DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    SameOperandsAndResultType, DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let arguments = (ins Px_FloatTensor:$input, I64Attr:$axis);
   let results = (outs Px_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
@@ -257,7 +266,8 @@ def Px_LogSoftmaxOp : Px_AxisOp<"log_softmax"> {
 
 def Px_LayerNormOp : Px_Op<"layer_norm", [Pure, AttrSizedOperandSegments,
     AllTypesMatch<["input", "result"]>,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Layer normalization over dimensions [axis, rank)";
   let description = [{
     `y = (x - mean) / sqrt(var + epsilon) * scale + bias`, with mean and
@@ -278,7 +288,8 @@ def Px_LayerNormOp : Px_Op<"layer_norm", [Pure, AttrSizedOperandSegments,
 
 def Px_RmsNormOp : Px_Op<"rms_norm", [Pure,
     AllTypesMatch<["input", "result"]>,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "RMS normalization over dimensions [axis, rank)";
   let description = [{
     `y = x / sqrt(mean(x^2) + epsilon) * scale` (LLaMA's RMSNorm).
@@ -297,7 +308,8 @@ def Px_RmsNormOp : Px_Op<"rms_norm", [Pure,
 //===----------------------------------------------------------------------===//
 
 def Px_GatherOp : Px_Op<"gather", [Pure, InferTypeOpAdaptor,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Gather slices along `axis` (an embedding lookup for axis 0)";
   let description = [{
     Result shape: `data[:axis] + indices.shape + data[axis+1:]`. Negative
@@ -311,8 +323,34 @@ def Px_GatherOp : Px_Op<"gather", [Pure, InferTypeOpAdaptor,
   }];
 }
 
+def Px_ScatterAddOp : Px_Op<"scatter_add", [Pure,
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
+  let summary = "Sum slices into the rows picked by `indices` (gather's adjoint)";
+  let description = [{
+    ```mlir
+    %dw = px.scatter_add %g[%ids] {axis = 0 : i64}
+            : (tensor<8x16x64xf32>, tensor<8x16xi64>) -> tensor<512x64xf32>
+    ```
+    The result starts as zeros; every slice of `updates` is added into the
+    result's slice that `px.gather` with the same `indices` and `axis` would
+    have read it from: `updates` has the shape `result[:axis] +
+    indices.shape + result[axis+1:]`. Repeated indices accumulate (in index
+    order); negative indices count from the end, as in px.gather. This is
+    the embedding weight gradient.
+  }];
+  let arguments = (ins Px_NumTensor:$updates, Px_IndexTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Px_NumTensor:$result);
+  let assemblyFormat = [{
+    $updates `[` $indices `]` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Px_ReshapeOp : Px_Op<"reshape", [Pure,
-    DeclareOpInterfaceMethods<Px_SbpInterface, ["isValidNdSbpSignature"]>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface, ["isValidNdSbpSignature"]>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Row-major reshape to the result type";
   let arguments = (ins Px_Tensor:$input);
   let results = (outs Px_Tensor:$result);
@@ -322,7 +360,8 @@ def Px_ReshapeOp : Px_Op<"reshape", [Pure,
 }
 
 def Px_TransposeOp : Px_Op<"transpose", [Pure, InferTypeOpAdaptor,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Permute dimensions: result dim i is input dim perm[i]";
   let arguments = (ins Px_Tensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs Px_Tensor:$result);
@@ -331,7 +370,8 @@ def Px_TransposeOp : Px_Op<"transpose", [Pure, InferTypeOpAdaptor,
 }
 
 def Px_ExpandOp : Px_Op<"expand", [Pure,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Broadcast to the result shape (numpy rules)";
   let arguments = (ins Px_Tensor:$input);
   let results = (outs Px_Tensor:$result);
@@ -342,7 +382,8 @@ def Px_ExpandOp : Px_Op<"expand", [Pure,
 
 def Px_ConcatOp : Px_Op<"concat", [Pure, InferTypeOpAdaptor,
     SameOperandsAndResultElementType,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Concatenate along `axis`";
   let arguments = (ins Variadic<Px_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Px_Tensor:$result);
@@ -351,7 +392,8 @@ def Px_ConcatOp : Px_Op<"concat", [Pure, InferTypeOpAdaptor,
 }
 
 def Px_SplitOp : Px_Op<"split", [Pure, SameOperandsAndResultElementType,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Split along `axis` into pieces sized by the result types";
   let arguments = (ins Px_Tensor:$input, I64Attr:$axis);
   let results = (outs Variadic<Px_Tensor>:$results);
@@ -360,7 +402,8 @@ def Px_SplitOp : Px_Op<"split", [Pure, SameOperandsAndResultElementType,
 }
 
 def Px_SliceOp : Px_Op<"slice", [Pure, InferTypeOpAdaptor,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Strided slice: result[i] = input[offset + i * stride] per dim";
   let description = [{
     One offset, size and stride per dimension. Strides are non-zero and may
@@ -377,7 +420,8 @@ def Px_SliceOp : Px_Op<"slice", [Pure, InferTypeOpAdaptor,
 }
 
 def Px_TriluOp : Px_Op<"trilu", [Pure, SameOperandsAndResultType,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Keep the upper (or lower) triangle of the last two dims";
   let description = [{
     Lower (default): keeps `j <= i + k`; `upper`: keeps `j >= i + k`; the rest
@@ -395,7 +439,8 @@ def Px_TriluOp : Px_Op<"trilu", [Pure, SameOperandsAndResultType,
 //===----------------------------------------------------------------------===//
 
 def Px_ReduceOp : Px_Op<"reduce", [Pure, InferTypeOpAdaptor,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Reduce (sum | mean | max | min) over `axes`";
   let arguments = (ins Px_ReduceKind:$kind, Px_NumTensor:$input,
                        DenseI64ArrayAttr:$axes, UnitAttr:$keepdims);
@@ -407,7 +452,8 @@ def Px_ReduceOp : Px_Op<"reduce", [Pure, InferTypeOpAdaptor,
 }
 
 def Px_CrossEntropyOp : Px_Op<"cross_entropy", [Pure, InferTypeOpAdaptor,
-    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+    DeclareOpInterfaceMethods<Px_SbpInterface>,
+    DeclareOpInterfaceMethods<Px_AutodiffInterface>]> {
   let summary = "Softmax cross-entropy of logits against integer labels";
   let description = [{
     Classes are the last dimension of `logits` (`[..., C]`); `labels` has the
