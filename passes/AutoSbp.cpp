@@ -119,10 +119,11 @@ class Planner {
 public:
   /// Without `costEdges` every boxing costs nothing: enough to enumerate
   /// candidates for a random plan, and much cheaper on deep meshes.
+  /// `zeroAxis` >= 0: optimizer updates must be split on that mesh axis.
   Planner(func::FuncOp func, ArrayRef<int64_t> mesh, cost::CostModel &model,
-          bool costEdges)
+          bool costEdges, int zeroAxis)
       : func(func), mesh(mesh.begin(), mesh.end()), model(model),
-        costEdges(costEdges) {}
+        costEdges(costEdges), zeroAxis(zeroAxis) {}
 
   LogicalResult buildGraph();
   const sbp_search::Graph &getGraph() const { return graph; }
@@ -147,6 +148,7 @@ private:
   std::vector<int64_t> mesh;
   cost::CostModel &model;
   bool costEdges;
+  int zeroAxis;
   sbp_search::Graph graph;
   std::vector<Node> nodes;
   /// The node and result index that define each value.
@@ -250,6 +252,15 @@ LogicalResult Planner::addOp(Operation *op) {
   llvm::erase_if(node.candidates, [&](const px::NdSbpSignature &s) {
     return !isReplicatedOnUnitAxes(s);
   });
+  // ZeRO: each data-parallel rank updates (and keeps the states of) only
+  // its slice of a parameter, unless no dimension of it fits the axis.
+  if (zeroAxis >= 0 && isa<px::AdamWOp, px::SgdOp>(op) &&
+      llvm::any_of(node.candidates, [&](const px::NdSbpSignature &s) {
+        return s.outputs[0][zeroAxis].isSplit();
+      }))
+    llvm::erase_if(node.candidates, [&](const px::NdSbpSignature &s) {
+      return !s.outputs[0][zeroAxis].isSplit();
+    });
   // Existing annotations are constraints.
   SmallVector<NdSbp> fixedOut =
       readSbps(op->getAttr(px::PxDialect::kSbpAttrName), op->getNumResults());
@@ -458,6 +469,14 @@ void Planner::reportInfeasible(double minimum, double limit) {
   }
 }
 
+/// The mesh axis ZeRO shards over: the one named "data", else the first.
+int dataAxis(px::MeshOp mesh) {
+  for (unsigned i = 0, e = mesh.getShape().size(); i < e; ++i)
+    if (mesh.getAxisName(i) == "data")
+      return i;
+  return 0;
+}
+
 struct AutoSbpPass : pxc::impl::AutoSbpBase<AutoSbpPass> {
   using AutoSbpBase::AutoSbpBase;
 
@@ -484,7 +503,8 @@ struct AutoSbpPass : pxc::impl::AutoSbpBase<AutoSbpPass> {
         cost::CostModel::create(spec, shape, error);
     if (!model)
       return emitError(func.getLoc()) << "px-auto-sbp: " << error;
-    Planner planner(func, shape, *model, /*costEdges=*/seed < 0);
+    Planner planner(func, shape, *model, /*costEdges=*/seed < 0,
+                    zero ? dataAxis(*mesh) : -1);
     if (failed(planner.buildGraph()))
       return failure();
     if (!planner.getGraph().verify(error))

@@ -40,6 +40,7 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
   search.cluster = options.cluster;
   search.memoryLimitGiB = options.memoryLimitGiB;
   search.seed = options.seed;
+  search.zero = options.zero;
   pm.addPass(createAutoSbp(search));
   // Materialize the collectives the chosen signatures imply, costed by the
   // same cluster model as the search.

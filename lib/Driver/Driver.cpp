@@ -134,6 +134,11 @@ struct Options {
       cl::desc("With --train: default max global gradient norm (0: no "
                "clipping)"),
       cl::init(0.0), cl::cat(pxcCategory)};
+  cl::opt<bool> zero{
+      "zero",
+      cl::desc("With --train: ZeRO, each data-parallel rank updates and "
+               "keeps the optimizer states of its slice of every parameter"),
+      cl::cat(pxcCategory)};
   cl::opt<std::string> cxxFlags{
       "cxx-flags",
       cl::desc("Extra flags for the C++ compiler that builds OUT/model "
@@ -372,10 +377,9 @@ LogicalResult checkTrainFlags(const Options &opts) {
                 "'");
   if (opts.train)
     return success();
-  const cl::Option *flags[] = {&opts.optimizer,   &opts.lr,
-                               &opts.minLr,       &opts.warmupSteps,
-                               &opts.decaySteps,  &opts.weightDecay,
-                               &opts.clipNorm};
+  const cl::Option *flags[] = {
+      &opts.optimizer,  &opts.lr,          &opts.minLr,    &opts.warmupSteps,
+      &opts.decaySteps, &opts.weightDecay, &opts.clipNorm, &opts.zero};
   for (const cl::Option *flag : flags)
     if (flag->getNumOccurrences())
       return fail("--" + flag->ArgStr.str() + " needs --train");
@@ -423,6 +427,7 @@ LogicalResult run(const Options &opts) {
   pipeline.seed = opts.planSeed.getValue();
   pipeline.train = opts.train.getValue();
   pipeline.optimizer = opts.optimizer.getValue();
+  pipeline.zero = opts.zero.getValue();
   buildParallelizePipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return failure();

@@ -136,6 +136,10 @@ def AutoSbp : Pass<"px-auto-sbp", "mlir::ModuleOp"> {
            "Per-device memory limit in GiB (0: the device memory)">,
     Option<"seed", "seed", "int64_t", /*default=*/"-1",
            "Pick a random valid plan with this seed instead of searching">,
+    Option<"zero", "zero", "bool", /*default=*/"false",
+           "ZeRO: optimizer updates (px.adamw, px.sgd) and so their states "
+           "are split over the data axis (the axis named \"data\", else "
+           "axis 0) wherever a parameter dimension fits it">,
   ];
 }
 

@@ -34,6 +34,11 @@ struct ParallelizeOptions
       *this, "optimizer", llvm::cl::desc("Optimizer of the training step: "
                                          "adamw or sgd"),
       llvm::cl::init("adamw")};
+  Option<bool> zero{
+      *this, "zero",
+      llvm::cl::desc("ZeRO: split optimizer updates and states over the data "
+                     "axis"),
+      llvm::cl::init(false)};
   Option<int64_t> seed{
       *this, "seed",
       llvm::cl::desc("Random valid SBP plan with this seed (testing)"),

@@ -248,6 +248,13 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
     }
   }
 
+  // One function per actor body, then the builder that wires them: GCC's
+  // time grows faster than linearly with the size of a function, and a
+  // distinct lambda per actor costs a std::function instantiation each.
+  llvm::raw_ostream &out = os;
+  std::string actorFunctions, buildText;
+  llvm::raw_string_ostream functions(actorFunctions);
+  llvm::raw_string_ostream os(buildText);
   os << "\nstatic void build_" << cls << "(RankContext &ctx) {\n"
      << "  ActorGraph &g = ctx.graph();\n"
      << "  char *arena = g.arena();\n"
@@ -367,6 +374,7 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
     return "view(" + ptr + ", " + dtypeOf(tensor) + ", " +
            intList(tensor.getShape()) + ")";
   };
+  int actors = 0;
   auto emitActor = [&](StringRef name, StringRef stream, const ActorIO &io,
                        const std::string &statements, int64_t order) {
     auto list = [](ArrayRef<int> regs) {
@@ -375,17 +383,20 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
         out += (i ? ", " : "") + std::string("r") + std::to_string(r);
       return out + "}";
     };
-    os << "  g.addActor(" << quoted(name) << ", " << quoted(stream) << ", "
-       << list(io.inputs) << ", " << list(io.outputs)
-       << ", [&ctx, arena](ActContext &a) {\n"
-       << "    (void)ctx;\n    (void)arena;\n";
+    std::string function = "act_" + cls + "_" + std::to_string(actors++);
+    functions << "\nstatic void " << function
+              << "(RankContext &ctx, char *arena, ActContext &a) {\n"
+              << "  (void)ctx;\n  (void)arena;\n";
     StringRef rest = statements;
     while (!rest.empty()) {
       auto [line, tail] = rest.split('\n');
-      os << "    " << line << "\n";
+      functions << "  " << line << "\n";
       rest = tail;
     }
-    os << "  }, " << order << ");\n";
+    functions << "}\n";
+    os << "  g.addActor(" << quoted(name) << ", " << quoted(stream) << ", "
+       << list(io.inputs) << ", " << list(io.outputs)
+       << ", bindActor(ctx, arena, " << function << "), " << order << ");\n";
   };
 
   for (BlockArgument arg : func.getArguments()) {
@@ -460,6 +471,7 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
               position.lookup(&op));
   }
   os << "}\n";
+  out << actorFunctions << buildText;
   return success();
 }
 
@@ -582,6 +594,12 @@ LogicalResult ProgramEmitter::emit() {
      << "  return a != a || b != b ? NAN : (a > b ? a : b);\n}\n"
      << "static inline float fmin_nan(float a, float b) {\n"
      << "  return a != a || b != b ? NAN : (a < b ? a : b);\n}\n\n"
+     << "// Every actor body has this type, so that one std::function\n"
+     << "// wrapper is compiled for all of them.\n"
+     << "using ActBody = void (*)(RankContext &, char *, ActContext &);\n"
+     << "static ActFn bindActor(RankContext &ctx, char *arena, ActBody f) {\n"
+     << "  return [&ctx, arena, f](ActContext &a) { f(ctx, arena, a); };\n"
+     << "}\n\n"
      << "static TensorView view(const void *data, DType type,\n"
      << "                       std::initializer_list<int64_t> shape) {\n"
      << "  return contiguousView(data, type, shape);\n}\n\n"

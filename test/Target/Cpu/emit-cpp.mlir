@@ -3,21 +3,29 @@
 // A product with a 2-D weight is px.linear; elementwise chains become one
 // loop; other ops call libpxrt kernels; every
 // value an actor reads comes from a register in the arena.
-// CHECK: g.setStrictOrder("comm");
-// CHECK: g.addActor("input 0", "compute", {}, {r0}
+// One function per actor body, then the builder that wires them.
+// CHECK: static void act_c0_0(RankContext &ctx, char *arena, ActContext &a) {
 // CHECK: ctx.loadInput(0, a.piece, a.outputs[0]);
-// CHECK: g.addActor("px.linear #3", "compute", {r0}, {r1}
+// CHECK: static void act_c0_1(
 // CHECK: linear(view(a.inputs[0], DType::F32, {4, 8}), view(arena + 0, DType::F32, {8, 8}), nullptr, false, view(a.outputs[0], DType::F32, {4, 8}));
-// CHECK: g.addActor("fused exp mul add #6", "compute", {r1}, {r2}
+// CHECK: static void act_c0_2(
 // CHECK: for (int64_t i0 = 0; i0 < 4; ++i0)
 // CHECK: for (int64_t i1 = 0; i1 < 8; ++i1)
 // CHECK: const float t0 = std::exp(v_in0);
 // CHECK: const float t1 = t0 * v_in1;
 // CHECK: const float t2 = t1 + v_in2;
 // CHECK: out[((0) * 4 + i0) * 8 + i1] = t2;
-// CHECK: g.addActor("px.softmax #7", "compute", {r2}, {r3}
+// CHECK: static void act_c0_3(
 // CHECK: softmax(view(a.inputs[0], DType::F32, {4, 8}), 1, view(a.outputs[0], DType::F32, {4, 8}));
+// CHECK: static void act_c0_4(
 // CHECK: ctx.storeOutput(0, a.piece, a.inputs[0]);
+// CHECK: static void build_c0(RankContext &ctx) {
+// CHECK: g.setStrictOrder("comm");
+// CHECK: g.addActor("input 0", "compute", {}, {r0}, bindActor(ctx, arena, act_c0_0), -1);
+// CHECK: g.addActor("px.linear #3", "compute", {r0}, {r1}, bindActor(ctx, arena, act_c0_1), 3);
+// CHECK: g.addActor("fused exp mul add #6", "compute", {r1}, {r2}, bindActor(ctx, arena, act_c0_2), 6);
+// CHECK: g.addActor("px.softmax #7", "compute", {r2}, {r3}, bindActor(ctx, arena, act_c0_3), 7);
+// CHECK: g.addActor("output 0", "compute", {r3}, {}, bindActor(ctx, arena, act_c0_4), 8);
 // CHECK: p.mesh = {1};
 // CHECK: p.inputs.push_back(TensorSpec{"x", DType::F32, {4, 8}, "[B]"});
 // CHECK: s.init = ParameterSpec::Init::Normal;
