@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""1-rank GPT forward on the CPU: pxc's program vs PyTorch eager, same
-ONNX-exported model, same input, one thread each (OPENBLAS_NUM_THREADS=1,
-torch.set_num_threads(1)). Prints the median step times and their ratio.
+"""1-rank GPT on the CPU: pxc's program vs PyTorch eager, same ONNX-exported
+model, one thread each (OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)).
+Forward by default; --train times a whole training step (forward, backward,
+AdamW) instead. Prints the median step times and their ratio.
 
-    /usr/bin/python3 bench/cpu_gpt/run.py --pxc build/bin/pxc \
+    /usr/bin/python3 bench/cpu_gpt/run.py --pxc build/bin/pxc [--train] \
         [--layers 4 --embd 256 --heads 8 --seq 128 --batch 8 --vocab 512]
 """
 import argparse
@@ -36,6 +37,8 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--vocab", type=int, default=512)
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--train", action="store_true",
+                    help="time training steps (forward, backward, AdamW)")
     a = ap.parse_args()
     torch.set_num_threads(1)
 
@@ -47,29 +50,47 @@ def main():
                         str(a.seq), "--vocab", str(a.vocab)], check=True,
                        stderr=subprocess.DEVNULL)
         out = os.path.join(tmp, "out")
+        train = ["--train"] if a.train else []
         subprocess.run([a.pxc, onnx_path, f"--shape=batch={a.batch}",
-                        f"--shape=seq={a.seq}", "--cxx-flags=-O2", "-o", out],
-                       check=True)
+                        f"--shape=seq={a.seq}", "--cxx-flags=-O2", "-o", out]
+                       + train, check=True)
         idx = np.random.default_rng(0).integers(
             0, a.vocab, (a.batch, a.seq)).astype(np.int64)
         idx_path = os.path.join(tmp, "idx.npy")
         np.save(idx_path, idx)
-        run = subprocess.run([os.path.join(out, "model"), "--inputs=" + idx_path,
-                              f"--steps={a.steps}", "--time", "--quiet"],
+        # Training programs draw synthetic tokens themselves.
+        inputs = [] if a.train else ["--inputs=" + idx_path]
+        run = subprocess.run([os.path.join(out, "model"), f"--steps={a.steps}",
+                              "--time", "--quiet"] + inputs,
                              check=True, capture_output=True, text=True)
         pxc_ms = float(run.stdout.split("median ")[1].split(" ms")[0])
 
         torch.manual_seed(0)
-        model = GPT(a.vocab, a.seq, a.layers, a.heads, a.embd).eval()
+        model = GPT(a.vocab, a.seq, a.layers, a.heads, a.embd)
         x = torch.from_numpy(idx)
+        y = torch.roll(x, -1, dims=1)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4, foreach=False)
+
+        def step():
+            if not a.train:
+                with torch.no_grad():
+                    model(x)
+                return
+            logits = model(x)
+            loss = torch.nn.functional.cross_entropy(
+                logits.reshape(-1, a.vocab), y.reshape(-1))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+
         times = []
-        with torch.no_grad():
-            for _ in range(a.steps + 2):
-                start = time.perf_counter()
-                model(x)
-                times.append((time.perf_counter() - start) * 1e3)
+        for _ in range(a.steps + 2):
+            start = time.perf_counter()
+            step()
+            times.append((time.perf_counter() - start) * 1e3)
         torch_ms = statistics.median(times[2:])
-    print(f"GPT forward: {a.layers} layers, hidden {a.embd}, seq {a.seq}, "
+    what = "training step (AdamW)" if a.train else "forward"
+    print(f"GPT {what}: {a.layers} layers, hidden {a.embd}, seq {a.seq}, "
           f"batch {a.batch}, vocab {a.vocab}, 1 thread")
     print(f"pxc:     {pxc_ms:8.2f} ms (median of {a.steps} steps)")
     print(f"PyTorch: {torch_ms:8.2f} ms (median of {a.steps})")

@@ -138,6 +138,7 @@ struct Options {
   std::optional<double> lr, minLr, beta1, beta2, eps, weightDecay, momentum,
       dampening, clipNorm;
   std::optional<int64_t> warmupSteps, decaySteps;
+  std::optional<int64_t> logEvery; // print every Nth step (and the last)
   std::optional<bool> nesterov;
   /// The first training flag given (to reject it for other programs).
   std::string firstTrainFlag;
@@ -200,6 +201,8 @@ void printHelp(const Program &program) {
         << "  --clip-norm=X        global gradient-norm clipping (default "
         << d.clipNorm << ", 0: off)\n"
         << "  --metrics=FILE       write per-step losses and timings as JSON\n"
+        << "  --log-every=N        log every Nth step and the last (default "
+           "1)\n"
         << "  --quiet              also suppresses the per-step log lines\n";
   }
   std::cout << "inputs:\n";
@@ -293,6 +296,8 @@ bool parseTrainFlag(Options &opts, const std::string &flag,
     number(opts.dampening);
   else if (flag == "--clip-norm")
     number(opts.clipNorm);
+  else if (flag == "--log-every")
+    count(opts.logEvery);
   else if (flag == "--warmup-steps")
     count(opts.warmupSteps);
   else if (flag == "--decay-steps")
@@ -355,6 +360,8 @@ std::optional<Options> parseOptions(int argc, char **argv,
     throw UsageError("--output-format must be pb or npy");
   if (opts.steps < 1)
     throw UsageError("--steps must be at least 1");
+  if (opts.logEvery && *opts.logEvery < 1)
+    throw UsageError("--log-every must be at least 1");
   if (!opts.firstTrainFlag.empty() && !isTraining(program))
     throw UsageError(opts.firstTrainFlag +
                      " is for training programs (this program has no "
@@ -790,7 +797,9 @@ void runRank(Job &job, int rank, Communicator &world) {
     training->lrs.push_back(lr);
     training->norms.push_back(norm);
     training->stepMs.push_back(ms);
-    if (job.options.quiet)
+    int64_t every = job.options.logEvery.value_or(1);
+    if (job.options.quiet ||
+        (step % every != 0 && step + 1 != job.options.steps))
       continue;
     double tokens = static_cast<double>(training->batch * training->seqLen);
     std::printf("step %lld | loss %.6f | lr %.4e", static_cast<long long>(step),
