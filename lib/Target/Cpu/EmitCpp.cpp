@@ -25,6 +25,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <array>
+#include <functional>
 #include <set>
 
 using namespace pxc;
@@ -195,6 +197,16 @@ void ProgramEmitter::emitParameters() {
   }
 }
 
+/// The operand an optimizer update's result is the next value of.
+static std::optional<unsigned> updatedOperand(OpResult result) {
+  unsigned i = result.getResultNumber();
+  if (isa<AdamWOp>(result.getOwner()))
+    return std::array<unsigned, 3>{0, 2, 3}[i];
+  if (isa<SgdOp>(result.getOwner()))
+    return std::array<unsigned, 2>{0, 2}[i];
+  return std::nullopt;
+}
+
 /// What the actor of an op reads and writes.
 struct ActorIO {
   SmallVector<int> inputs, outputs;
@@ -207,12 +219,14 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
   // at its last op and keeps its intermediates in registers.
   Block &body = func.getBody().front();
   SmallVector<Unit> units = formUnits(body);
+  foldViews(units);
   llvm::sort(units, [](const Unit &a, const Unit &b) {
     return a.ops.back()->isBeforeInBlock(b.ops.back());
   });
   DenseMap<Operation *, Operation *> actorOf;
+  DenseSet<Operation *> views;
   PlanHints hints;
-  for (const Unit &unit : units)
+  for (const Unit &unit : units) {
     for (Operation *op : unit.ops) {
       actorOf[op] = unit.ops.back();
       if (op != unit.ops.back()) {
@@ -220,6 +234,29 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
         hints.noBuffer.insert(op->getResult(0));
       }
     }
+    for (Operation *view : unit.views) {
+      actorOf[view] = unit.ops.back();
+      hints.runsWith[view] = unit.ops.back();
+      hints.noBuffer.insert(view->getResult(0));
+      views.insert(view);
+    }
+  }
+  // An optimizer update whose new value is only assigned back to the
+  // operand it updates writes that parameter's storage in place.
+  DenseMap<Value, Value> inPlace; // new value -> the parameter it overwrites
+  DenseSet<Operation *> elidedAssigns;
+  for (auto assign : func.getOps<AssignOp>()) {
+    auto result = dyn_cast<OpResult>(assign.getValue());
+    if (!result || !result.hasOneUse())
+      continue;
+    std::optional<unsigned> updated = updatedOperand(result);
+    if (!updated ||
+        result.getOwner()->getOperand(*updated) != assign.getParameter())
+      continue;
+    inPlace[result] = assign.getParameter();
+    elidedAssigns.insert(assign);
+    hints.noBuffer.insert(result);
+  }
   MemoryPlan plan = planMemory(func, hints);
   arenaBytes.push_back(plan.arenaBytes);
   SmallVector<int64_t> &offsets =
@@ -312,10 +349,13 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
   // An assignment overwrites the parameter's storage: it waits for every
   // other reader of the current value.
   for (auto assign : func.getOps<AssignOp>()) {
-    Operation *writer = actorOf.lookup(assign);
+    Operation *writer = elidedAssigns.contains(assign)
+                            ? actorOf.lookup(assign.getValue().getDefiningOp())
+                            : actorOf.lookup(assign);
     for (Operation *reader : assign.getParameter().getUsers()) {
       reader = actorOf.lookup_or(reader, reader);
-      if (reader != writer && !llvm::is_contained(waitsFor[writer], reader))
+      if (reader != writer && !elidedAssigns.contains(reader) &&
+          !llvm::is_contained(waitsFor[writer], reader))
         waitsFor[writer].push_back(reader);
     }
   }
@@ -332,11 +372,13 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
       ancestors[i] |= ancestors[f];
       ancestors[i].set(f);
     };
-    for (Operation *member : unit.ops)
-      for (Value operand : member->getOperands())
-        if (Operation *def = operand.getDefiningOp();
-            def && actorOf.lookup(def) != &op)
-          inherit(actorOf.lookup(def));
+    for (ArrayRef<Operation *> members :
+         {ArrayRef(unit.ops), ArrayRef(unit.views)})
+      for (Operation *member : members)
+        for (Value operand : member->getOperands())
+          if (Operation *def = operand.getDefiningOp();
+              def && actorOf.lookup(def) != &op)
+            inherit(actorOf.lookup(def));
     auto it = waitsFor.find(&op);
     if (it == waitsFor.end())
       continue;
@@ -374,6 +416,22 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
     return "view(" + ptr + ", " + dtypeOf(tensor) + ", " +
            intList(tensor.getShape()) + ")";
   };
+  // A folded reshape is its input's memory; a folded transpose a permuted
+  // view of it.
+  auto storage = [&](Value value) {
+    while (value.getDefiningOp<ReshapeOp>() &&
+           views.contains(value.getDefiningOp()))
+      value = value.getDefiningOp()->getOperand(0);
+    return value;
+  };
+  std::function<std::string(Value, ActorIO &)> operandView =
+      [&](Value value, ActorIO &io) -> std::string {
+    if (auto transpose = value.getDefiningOp<TransposeOp>();
+        transpose && views.contains(transpose))
+      return "permuteView(" + operandView(transpose.getInput(), io) + ", " +
+             intList(transpose.getPerm()) + ")";
+    return view(pointer(storage(value), io), value.getType());
+  };
   int actors = 0;
   auto emitActor = [&](StringRef name, StringRef stream, const ActorIO &io,
                        const std::string &statements, int64_t order) {
@@ -409,7 +467,7 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
   }
   for (const Unit &unit : units) {
     Operation &op = *unit.ops.back();
-    if (isa<ParameterOp, ConstantOp>(op))
+    if (isa<ParameterOp, ConstantOp>(op) || elidedAssigns.contains(&op))
       continue;
     if (unit.isFused()) {
       ActorIO io;
@@ -421,7 +479,7 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
       std::string statements;
       llvm::raw_string_ostream loop(statements);
       if (failed(emitFusedLoop(
-              unit, [&](Value v) { return pointer(v, io); }, loop)))
+              unit, [&](Value v) { return pointer(storage(v), io); }, loop)))
         return failure();
       std::string name = "fused";
       for (Operation *member : unit.ops)
@@ -443,11 +501,18 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
     }
     ActorIO io;
     for (Value operand : op.getOperands())
-      io.operandViews.push_back(view(pointer(operand, io), operand.getType()));
-    for (auto [j, result] : llvm::enumerate(op.getResults())) {
+      io.operandViews.push_back(operandView(operand, io));
+    int outputs = 0;
+    for (Value result : op.getResults()) {
+      if (Value param = inPlace.lookup(result)) {
+        io.resultViews.push_back(
+            view("arena + " + std::to_string(plan.offsets.lookup(param)),
+                 result.getType()));
+        continue;
+      }
       io.outputs.push_back(registers.lookup(result));
-      io.resultViews.push_back(
-          view("a.outputs[" + std::to_string(j) + "]", result.getType()));
+      io.resultViews.push_back(view(
+          "a.outputs[" + std::to_string(outputs++) + "]", result.getType()));
     }
     for (int reg : controlIn.lookup(&op))
       io.inputs.push_back(reg);

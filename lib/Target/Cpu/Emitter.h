@@ -37,12 +37,19 @@ mlir::LogicalResult emitCollective(mlir::Operation *op, const std::string &in,
 /// into one loop (ops in program order, the loop's result is the last op's).
 struct Unit {
   llvm::SmallVector<mlir::Operation *> ops;
+  /// Reshapes and transposes read in place by this unit (see foldViews).
+  llvm::SmallVector<mlir::Operation *> views;
   bool isFused() const { return ops.size() > 1; }
 };
 
 /// Partitions the ops of `body` into units, in program order of their last
 /// ops.
 llvm::SmallVector<Unit> formUnits(mlir::Block &body);
+
+/// Moves each single-use reshape (whose input is contiguous) and each
+/// transpose read by a matmul or linear into the unit of its user, which then
+/// reads the input in place through a strided view instead of a copy.
+void foldViews(llvm::SmallVectorImpl<Unit> &units);
 
 /// Writes the loop nest of a fused unit: statements with `a` (the
 /// ActContext) in scope; `pointer(v)` is the C++ pointer expression of an

@@ -1,0 +1,51 @@
+//===- Views.cpp - Reshapes and transposes without copies -----------------===//
+//
+// Every libpxrt kernel takes strided views, so a reshape of contiguous data
+// or a transpose feeding a GEMM (which maps it to BLAS's transpose flags and
+// leading dimensions) needs no buffer of its own: its user reads the input
+// in place. The backward pass is full of both (weight gradients read
+// transposed activations), and the copies cost more than the GEMMs around
+// them on small models.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Emitter.h"
+
+#include "pxc/Dialect/Px/PxOps.h"
+#include "pxc/Support/LLVM.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace pxc;
+using namespace pxc::px;
+using namespace pxc::cpu_target;
+
+void cpu_target::foldViews(SmallVectorImpl<Unit> &units) {
+  DenseMap<Operation *, size_t> unitOf;
+  for (auto [i, unit] : llvm::enumerate(units))
+    for (Operation *op : unit.ops)
+      unitOf[op] = i;
+  // Users before producers, so that a chain of reshapes folds into the unit
+  // at its end.
+  for (size_t i = units.size(); i-- > 0;) {
+    if (units[i].ops.size() != 1 || !units[i].views.empty())
+      continue;
+    Operation *op = units[i].ops.front();
+    if (!isa<ReshapeOp, TransposeOp>(op) || !op->getResult(0).hasOneUse())
+      continue;
+    Operation *user = *op->getResult(0).getUsers().begin();
+    auto target = unitOf.find(user);
+    if (target == unitOf.end() || isa<func::ReturnOp>(user))
+      continue;
+    if (isa<TransposeOp>(op) && !(isa<MatmulOp, LinearOp>(user) &&
+                                  units[target->second].ops.size() == 1))
+      continue;
+    // A reshape's input is contiguous: a transpose it reads is never
+    // folded (its user is not a GEMM).
+    Unit &into = units[target->second];
+    into.views.push_back(op);
+    unitOf[op] = target->second;
+    units[i].ops.clear();
+  }
+  llvm::erase_if(units, [](const Unit &u) { return u.ops.empty(); });
+}
