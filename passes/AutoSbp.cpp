@@ -19,6 +19,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <functional>
+
 namespace pxc {
 #define GEN_PASS_DEF_AUTOSBP
 #include "pxc/Passes/Passes.h.inc"
@@ -119,11 +121,11 @@ class Planner {
 public:
   /// Without `costEdges` every boxing costs nothing: enough to enumerate
   /// candidates for a random plan, and much cheaper on deep meshes.
-  /// `zeroAxis` >= 0: optimizer updates must be split on that mesh axis.
+  /// `zeroStage` 1-3: ZeRO over mesh axis `dataAxis` (see the pass).
   Planner(func::FuncOp func, ArrayRef<int64_t> mesh, cost::CostModel &model,
-          bool costEdges, int zeroAxis)
+          bool costEdges, int zeroStage, int dataAxis)
       : func(func), mesh(mesh.begin(), mesh.end()), model(model),
-        costEdges(costEdges), zeroAxis(zeroAxis) {}
+        costEdges(costEdges), zeroStage(zeroStage), dataAxis(dataAxis) {}
 
   LogicalResult buildGraph();
   const sbp_search::Graph &getGraph() const { return graph; }
@@ -140,6 +142,8 @@ private:
   void addEdge(Value value, int consumerNode,
                function_ref<const NdSbp &(size_t)> targetOf);
   void addAssign(px::AssignOp assign);
+  void restrictForZero(Operation *op,
+                       SmallVectorImpl<px::NdSbpSignature> &candidates);
   double computeCost(Operation *op, const px::NdSbpSignature &signature);
 
   bool isReplicatedOnUnitAxes(const px::NdSbpSignature &signature) const;
@@ -148,7 +152,7 @@ private:
   std::vector<int64_t> mesh;
   cost::CostModel &model;
   bool costEdges;
-  int zeroAxis;
+  int zeroStage, dataAxis;
   sbp_search::Graph graph;
   std::vector<Node> nodes;
   /// The node and result index that define each value.
@@ -240,6 +244,26 @@ bool Planner::isReplicatedOnUnitAxes(
   return true;
 }
 
+/// Data parallelism and ZeRO on the data axis. Stage 0: trainable
+/// parameters and their updates are replicated (gradients all-reduced).
+/// Stages 1 and 2: each rank updates (and keeps the states of) only its
+/// slice of a parameter, and parameters stay whole (gathered after the
+/// update); stage 3: parameters stay split too (gathered before use).
+/// Tensors with no dimension that fits the axis stay as the search likes.
+void Planner::restrictForZero(Operation *op,
+                              SmallVectorImpl<px::NdSbpSignature> &candidates) {
+  auto param = dyn_cast<px::ParameterOp>(op);
+  bool update = isa<px::AdamWOp, px::SgdOp>(op);
+  if (zeroStage < 0 || !(update || (param && !param.getFrozen())))
+    return;
+  bool split = update ? zeroStage >= 1 : zeroStage == 3;
+  auto keep = [&](const px::NdSbpSignature &s) {
+    return s.outputs[0][dataAxis].isSplit() == split;
+  };
+  if (llvm::any_of(candidates, keep))
+    llvm::erase_if(candidates, std::not_fn(keep));
+}
+
 LogicalResult Planner::addOp(Operation *op) {
   auto sbpOp = dyn_cast<px::SbpInterface>(op);
   if (!sbpOp)
@@ -252,15 +276,7 @@ LogicalResult Planner::addOp(Operation *op) {
   llvm::erase_if(node.candidates, [&](const px::NdSbpSignature &s) {
     return !isReplicatedOnUnitAxes(s);
   });
-  // ZeRO: each data-parallel rank updates (and keeps the states of) only
-  // its slice of a parameter, unless no dimension of it fits the axis.
-  if (zeroAxis >= 0 && isa<px::AdamWOp, px::SgdOp>(op) &&
-      llvm::any_of(node.candidates, [&](const px::NdSbpSignature &s) {
-        return s.outputs[0][zeroAxis].isSplit();
-      }))
-    llvm::erase_if(node.candidates, [&](const px::NdSbpSignature &s) {
-      return !s.outputs[0][zeroAxis].isSplit();
-    });
+  restrictForZero(op, node.candidates);
   // Existing annotations are constraints.
   SmallVector<NdSbp> fixedOut =
       readSbps(op->getAttr(px::PxDialect::kSbpAttrName), op->getNumResults());
@@ -470,7 +486,7 @@ void Planner::reportInfeasible(double minimum, double limit) {
 }
 
 /// The mesh axis ZeRO shards over: the one named "data", else the first.
-int dataAxis(px::MeshOp mesh) {
+int findDataAxis(px::MeshOp mesh) {
   for (unsigned i = 0, e = mesh.getShape().size(); i < e; ++i)
     if (mesh.getAxisName(i) == "data")
       return i;
@@ -503,8 +519,8 @@ struct AutoSbpPass : pxc::impl::AutoSbpBase<AutoSbpPass> {
         cost::CostModel::create(spec, shape, error);
     if (!model)
       return emitError(func.getLoc()) << "px-auto-sbp: " << error;
-    Planner planner(func, shape, *model, /*costEdges=*/seed < 0,
-                    zero ? dataAxis(*mesh) : -1);
+    Planner planner(func, shape, *model, /*costEdges=*/seed < 0, zero,
+                    findDataAxis(*mesh));
     if (failed(planner.buildGraph()))
       return failure();
     if (!planner.getGraph().verify(error))

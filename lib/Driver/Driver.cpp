@@ -134,11 +134,14 @@ struct Options {
       cl::desc("With --train: default max global gradient norm (0: no "
                "clipping)"),
       cl::init(0.0), cl::cat(pxcCategory)};
-  cl::opt<bool> zero{
+  cl::opt<int> zero{
       "zero",
-      cl::desc("With --train: ZeRO, each data-parallel rank updates and "
-               "keeps the optimizer states of its slice of every parameter"),
-      cl::cat(pxcCategory)};
+      cl::desc("With --train: ZeRO stage on the data axis. 0: plain data "
+               "parallelism (gradients all-reduced); 1 or 2: each "
+               "data-parallel rank updates, and keeps the optimizer states "
+               "of, its slice of every parameter; 3: parameters stay split "
+               "too, gathered before use. Default: as the search finds best"),
+      cl::init(-1), cl::cat(pxcCategory)};
   cl::opt<std::string> cxxFlags{
       "cxx-flags",
       cl::desc("Extra flags for the C++ compiler that builds OUT/model "
@@ -375,6 +378,9 @@ LogicalResult checkTrainFlags(const Options &opts) {
   if (opts.optimizer != "adamw" && opts.optimizer != "sgd")
     return fail("--optimizer must be adamw or sgd, not '" + opts.optimizer +
                 "'");
+  if (opts.zero.getNumOccurrences() && (opts.zero < 0 || opts.zero > 3))
+    return fail("--zero must be a ZeRO stage from 0 to 3, not " +
+                std::to_string(opts.zero));
   if (opts.train)
     return success();
   const cl::Option *flags[] = {

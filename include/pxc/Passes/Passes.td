@@ -136,10 +136,13 @@ def AutoSbp : Pass<"px-auto-sbp", "mlir::ModuleOp"> {
            "Per-device memory limit in GiB (0: the device memory)">,
     Option<"seed", "seed", "int64_t", /*default=*/"-1",
            "Pick a random valid plan with this seed instead of searching">,
-    Option<"zero", "zero", "bool", /*default=*/"false",
-           "ZeRO: optimizer updates (px.adamw, px.sgd) and so their states "
-           "are split over the data axis (the axis named \"data\", else "
-           "axis 0) wherever a parameter dimension fits it">,
+    Option<"zero", "zero", "int", /*default=*/"-1",
+           "Data parallelism on the data axis (the axis named \"data\", "
+           "else axis 0): 0 replicates trainable parameters and their "
+           "updates (gradients all-reduced); ZeRO stages 1 and 2 split "
+           "updates and optimizer states (gradients reduce-scattered, "
+           "parameters gathered after the update); 3 also keeps parameters "
+           "split (gathered before use); -1: the search decides">,
   ];
 }
 

@@ -34,11 +34,11 @@ struct ParallelizeOptions
       *this, "optimizer", llvm::cl::desc("Optimizer of the training step: "
                                          "adamw or sgd"),
       llvm::cl::init("adamw")};
-  Option<bool> zero{
+  Option<int> zero{
       *this, "zero",
-      llvm::cl::desc("ZeRO: split optimizer updates and states over the data "
-                     "axis"),
-      llvm::cl::init(false)};
+      llvm::cl::desc("Data parallelism / ZeRO stage 0-3 on the data axis, -1: "
+                     "searched (see px-auto-sbp)"),
+      llvm::cl::init(-1)};
   Option<int64_t> seed{
       *this, "seed",
       llvm::cl::desc("Random valid SBP plan with this seed (testing)"),
