@@ -8,6 +8,9 @@ the seconds per run (median of --repeat) and the growth between sizes.
 Two settings: batch 8 with no effective memory limit (one search), and
 batch 1 under the device memory of dgx-a100 (80 GiB), where the memory
 constraint makes the search repeat with a Lagrange weight.
+
+--train times the search on training steps instead: the mean cross-entropy,
+px-autodiff and px-apply-optimizer (AdamW) are applied first (not timed).
 """
 import argparse
 import os
@@ -37,6 +40,8 @@ def main():
     ap.add_argument("--pxc-opt", required=True)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--layers", default="24,48,96")
+    ap.add_argument("--train", action="store_true",
+                    help="search training steps (forward, backward, AdamW)")
     args = ap.parse_args()
     layers = [int(x) for x in args.layers.split(",")]
     settings = [("batch 8, no memory limit", 8, "memory-limit=100000"),
@@ -51,8 +56,13 @@ def main():
                     subprocess.run([sys.executable, GEN, "--layers", str(n),
                                     "--hidden", "12288", "--heads", "96",
                                     "--seq", "2048", "--vocab", "51200",
-                                    "--batch", str(batch), "--mesh", "8x8"],
+                                    "--batch", str(batch), "--mesh", "8x8"]
+                                   + (["--loss"] if args.train else []),
                                    check=True, stdout=f)
+                if args.train:
+                    subprocess.run([args.pxc_opt, path, "--px-autodiff",
+                                    "--px-apply-optimizer", "-o", path],
+                                   check=True)
                 t = run(args.pxc_opt, path, options, args.repeat)
                 growth = f"  x{t / previous:.2f} for x{n // prev_n}" \
                     if previous else ""

@@ -68,12 +68,17 @@ def fix_bfloat16(pb, info, work):
     return fixed
 
 
-# Tests whose data contradict their model.
-BROKEN = {
-    name: "input 'like' is declared [3, 4] but its data is [1]"
-    for name in ("test_castlike_FLOAT_to_BFLOAT16",
-                 "test_castlike_FLOAT_to_BFLOAT16_expanded")
-}
+def contradiction(test_dir, model):
+    """Why a test's data contradict its model (an input whose data shape is
+    not the static shape the model declares), or None. ONNX 1.12's CastLike
+    tests to and from bfloat16 store a [1] 'like' for a declared [3, 4]."""
+    for info, _, t in test_inputs(test_dir, model):
+        dims = [d.dim_value if d.HasField("dim_value") else None
+                for d in info.type.tensor_type.shape.dim]
+        if None not in dims and list(t.dims) != dims:
+            return (f"input '{info.name}' is declared {dims} but its data "
+                    f"is {list(t.dims)}")
+    return None
 
 
 def check_one(pxc, test_dir, mesh, work):
@@ -148,9 +153,14 @@ def main():
     claimed = [d for d in dirs
                if not excluded(os.path.basename(d)) and
                classify(onnx.load(os.path.join(d, "model.onnx")), supported)]
-    for name, reason in BROKEN.items():
-        print(f"skipped: {name}: {reason}")
-    claimed = [d for d in claimed if os.path.basename(d) not in BROKEN]
+    # Tests whose data contradict their model cannot pass or fail.
+    broken = {}
+    for d in claimed:
+        reason = contradiction(d, onnx.load(os.path.join(d, "model.onnx")))
+        if reason:
+            broken[d] = reason
+            print(f"skipped: {os.path.basename(d)}: {reason}")
+    claimed = [d for d in claimed if d not in broken]
     claimed = claimed[::args.every]
     meshes = args.meshes.split(",")
     jobs = [(d, m) for m in meshes for d in claimed]
