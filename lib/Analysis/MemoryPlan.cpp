@@ -138,11 +138,28 @@ MemoryPlan pxc::planMemory(func::FuncOp func, const PlanHints &hints) {
   };
   for (BlockArgument arg : body.getArguments())
     place(arg, 0);
-  for (auto [i, op] : llvm::enumerate(body)) {
+  // Results written by an earlier op's actor are placed at that op.
+  DenseMap<Operation *, SmallVector<Operation *>> writtenEarly;
+  for (auto [op, with] : hints.runsWith)
+    if (position.lookup(with) < position.lookup(op))
+      writtenEarly[with].push_back(op);
+  for (auto &[with, ops] : writtenEarly)
+    llvm::sort(ops, [&](Operation *a, Operation *b) {
+      return position.lookup(a) < position.lookup(b);
+    });
+  auto placeResults = [&](Operation &op, int64_t i) {
     for (Value result : op.getResults())
       if (!isPersistent(result) && !isEmbedded(result) &&
           !hints.noBuffer.contains(result))
         place(result, i);
+  };
+  for (auto [i, op] : llvm::enumerate(body)) {
+    auto with = hints.runsWith.find(&op);
+    if (with == hints.runsWith.end() ||
+        position.lookup(with->second) > static_cast<int64_t>(i))
+      placeResults(op, i);
+    for (Operation *early : writtenEarly.lookup(&op))
+      placeResults(*early, i);
     for (Value value : dying[i])
       free.release(plan.offsets[value], plan.sizes[value], value);
   }

@@ -47,7 +47,9 @@ struct PlanHints {
   /// Values that need no buffer (intermediates of fused loops).
   llvm::DenseSet<mlir::Value> noBuffer;
   /// Ops that run as part of another op's actor (a fused loop runs at its
-  /// last op): their reads happen at that op's position.
+  /// last op): their reads happen at that op's position, and when that op
+  /// comes first (a transpose a matmul writes directly) their results are
+  /// written there too.
   llvm::DenseMap<mlir::Operation *, mlir::Operation *> runsWith;
 };
 

@@ -225,6 +225,8 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
   });
   DenseMap<Operation *, Operation *> actorOf;
   DenseSet<Operation *> views;
+  // Results written through the transposed layout of their only user.
+  DenseMap<Value, TransposeOp> writtenAs;
   PlanHints hints;
   for (const Unit &unit : units) {
     for (Operation *op : unit.ops) {
@@ -239,6 +241,12 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
       hints.runsWith[view] = unit.ops.back();
       hints.noBuffer.insert(view->getResult(0));
       views.insert(view);
+    }
+    for (Operation *view : unit.outputViews) {
+      actorOf[view] = unit.ops.back();
+      hints.runsWith[view] = unit.ops.back();
+      hints.noBuffer.insert(view->getOperand(0));
+      writtenAs[view->getOperand(0)] = cast<TransposeOp>(view);
     }
   }
   // An optimizer update whose new value is only assigned back to the
@@ -504,6 +512,18 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
       io.operandViews.push_back(operandView(operand, io));
     int outputs = 0;
     for (Value result : op.getResults()) {
+      if (TransposeOp transpose = writtenAs.lookup(result)) {
+        SmallVector<int64_t> inverse(transpose.getPerm().size());
+        for (auto [i, p] : llvm::enumerate(transpose.getPerm()))
+          inverse[p] = i;
+        io.outputs.push_back(registers.lookup(transpose.getResult()));
+        io.resultViews.push_back(
+            "permuteView(" +
+            view("a.outputs[" + std::to_string(outputs++) + "]",
+                 transpose.getType()) +
+            ", " + intList(inverse) + ")");
+        continue;
+      }
       if (Value param = inPlace.lookup(result)) {
         io.resultViews.push_back(
             view("arena + " + std::to_string(plan.offsets.lookup(param)),

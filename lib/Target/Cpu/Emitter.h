@@ -39,6 +39,9 @@ struct Unit {
   llvm::SmallVector<mlir::Operation *> ops;
   /// Reshapes and transposes read in place by this unit (see foldViews).
   llvm::SmallVector<mlir::Operation *> views;
+  /// Transposes of this unit's (a matmul's) result that it writes directly,
+  /// through a permuted view of the transpose's buffer.
+  llvm::SmallVector<mlir::Operation *> outputViews;
   bool isFused() const { return ops.size() > 1; }
 };
 
@@ -48,7 +51,10 @@ llvm::SmallVector<Unit> formUnits(mlir::Block &body);
 
 /// Moves each single-use reshape (whose input is contiguous) and each
 /// transpose read by a matmul or linear into the unit of its user, which then
-/// reads the input in place through a strided view instead of a copy.
+/// reads the input in place through a strided view instead of a copy; and
+/// each transpose of a single-use matmul result that keeps the last
+/// dimension last into the matmul's unit, which writes the transposed
+/// layout directly.
 void foldViews(llvm::SmallVectorImpl<Unit> &units);
 
 /// Writes the loop nest of a fused unit: statements with `a` (the

@@ -20,6 +20,28 @@ using namespace pxc;
 using namespace pxc::px;
 using namespace pxc::cpu_target;
 
+/// A transpose of a matmul's only use, keeping rows contiguous, is written
+/// by the matmul (BLAS takes the output's leading dimension).
+static bool foldIntoProducer(Operation *op, SmallVectorImpl<Unit> &units,
+                             DenseMap<Operation *, size_t> &unitOf) {
+  auto transpose = dyn_cast<TransposeOp>(op);
+  if (!transpose)
+    return false;
+  ArrayRef<int64_t> perm = transpose.getPerm();
+  auto matmul = transpose.getInput().getDefiningOp<MatmulOp>();
+  if (!matmul || !matmul->getResult(0).hasOneUse() ||
+      perm.back() != static_cast<int64_t>(perm.size()) - 1)
+    return false;
+  auto producer = unitOf.find(matmul);
+  if (producer == unitOf.end() || units[producer->second].ops.size() != 1)
+    return false;
+  size_t self = unitOf.lookup(op);
+  units[producer->second].outputViews.push_back(op);
+  unitOf[op] = producer->second;
+  units[self].ops.clear();
+  return true;
+}
+
 void cpu_target::foldViews(SmallVectorImpl<Unit> &units) {
   DenseMap<Operation *, size_t> unitOf;
   for (auto [i, unit] : llvm::enumerate(units))
@@ -31,6 +53,8 @@ void cpu_target::foldViews(SmallVectorImpl<Unit> &units) {
     if (units[i].ops.size() != 1 || !units[i].views.empty())
       continue;
     Operation *op = units[i].ops.front();
+    if (foldIntoProducer(op, units, unitOf))
+      continue;
     if (!isa<ReshapeOp, TransposeOp>(op) || !op->getResult(0).hasOneUse())
       continue;
     Operation *user = *op->getResult(0).getUsers().begin();
