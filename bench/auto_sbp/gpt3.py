@@ -25,11 +25,16 @@ GEN = os.path.join(HERE, "..", "..", "examples", "px", "gen_gpt.py")
 
 
 def run(pxc_opt, path, options, repeat):
+    """Median seconds, or the diagnostic when no plan fits the memory."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run([pxc_opt, path, f"--px-auto-sbp={options}", "-o",
-                        os.devnull], check=True)
+        done = subprocess.run([pxc_opt, path, f"--px-auto-sbp={options}",
+                               "-o", os.devnull], capture_output=True,
+                              text=True)
+        if done.returncode != 0:
+            error = [l for l in done.stderr.splitlines() if "error:" in l]
+            return (error or done.stderr.splitlines() or ["failed"])[0]
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -60,10 +65,15 @@ def main():
                                    + (["--loss"] if args.train else []),
                                    check=True, stdout=f)
                 if args.train:
-                    subprocess.run([args.pxc_opt, path, "--px-autodiff",
+                    forward, path = path, path + ".train.mlir"
+                    subprocess.run([args.pxc_opt, forward, "--px-autodiff",
                                     "--px-apply-optimizer", "-o", path],
                                    check=True)
                 t = run(args.pxc_opt, path, options, args.repeat)
+                if isinstance(t, str):
+                    print(f"  {n:3d} layers: {t.split('error: ')[-1]}")
+                    previous = None
+                    continue
                 growth = f"  x{t / previous:.2f} for x{n // prev_n}" \
                     if previous else ""
                 print(f"  {n:3d} layers: {t:6.2f} s (median of "
