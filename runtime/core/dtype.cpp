@@ -79,8 +79,8 @@ uint16_t floatToHalf(float value) {
     // Scale so the result's units are the half subnormal step (2^-24),
     // letting the FPU round to nearest even.
     float scaled = floatOf(magnitude) * 16777216.0f;
-    return static_cast<uint16_t>(sign | static_cast<uint32_t>(
-                                            std::nearbyint(scaled)));
+    return static_cast<uint16_t>(sign |
+                                 static_cast<uint32_t>(std::nearbyint(scaled)));
   }
   // Normal: rebias the exponent (127 -> 15) and round the mantissa to 10
   // bits, nearest even.

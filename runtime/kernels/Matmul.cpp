@@ -133,13 +133,12 @@ void linearTyped(const TensorView &xIn, const TensorView &w,
   Scratch xCopy, wCopy, outCopy;
   // A matrix x (e.g. transposed activations in a weight gradient) goes to
   // BLAS as it is laid out; higher ranks fold into rows, so contiguous.
-  TensorView x = xIn.rank == 2 && blasLayout(xIn).ok
-                     ? xIn
-                     : contiguousInput(xIn, xCopy);
-  BlasMatrix a = x.rank == 2 ? blasLayout(x)
-                             : BlasMatrix{true, CblasNoTrans,
-                                          std::max<int64_t>(
-                                              x.shape[x.rank - 1], 1)};
+  TensorView x =
+      xIn.rank == 2 && blasLayout(xIn).ok ? xIn : contiguousInput(xIn, xCopy);
+  BlasMatrix a = x.rank == 2
+                     ? blasLayout(x)
+                     : BlasMatrix{true, CblasNoTrans,
+                                  std::max<int64_t>(x.shape[x.rank - 1], 1)};
   TensorView weight = blasReadable(w, wCopy);
   TensorView out = contiguousOutput(outIn, outCopy);
   int64_t k = x.shape[x.rank - 1], n = out.shape[out.rank - 1];
@@ -151,8 +150,8 @@ void linearTyped(const TensorView &xIn, const TensorView &w,
   if (bias)
     expand(*bias, out);
   gemm(a.trans, b.trans, m, n, k, static_cast<const T *>(x.data), a.ld,
-       static_cast<const T *>(weight.data), b.ld,
-       bias ? T(1) : T(0), static_cast<T *>(out.data), std::max<int64_t>(n, 1));
+       static_cast<const T *>(weight.data), b.ld, bias ? T(1) : T(0),
+       static_cast<T *>(out.data), std::max<int64_t>(n, 1));
   if (out.data != outIn.data)
     copy(out, outIn);
 }

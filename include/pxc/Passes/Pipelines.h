@@ -31,8 +31,9 @@ struct ParallelizeOptions
                      "optimizer updates (docs/training.md)"),
       llvm::cl::init(false)};
   Option<std::string> optimizer{
-      *this, "optimizer", llvm::cl::desc("Optimizer of the training step: "
-                                         "adamw or sgd"),
+      *this, "optimizer",
+      llvm::cl::desc("Optimizer of the training step: "
+                     "adamw or sgd"),
       llvm::cl::init("adamw")};
   Option<int> zero{
       *this, "zero",

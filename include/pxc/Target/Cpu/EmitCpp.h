@@ -26,8 +26,7 @@ struct TrainFlagDefaults {
 /// functions (`px.ranks`, made by px-spmdize) are the classes of ranks of
 /// one job. The source defines a pxrt::Program and main(); it is compiled
 /// against libpxrt (runtime/include/pxrt). Errors are diagnostics.
-mlir::LogicalResult emitCpuProgram(mlir::ModuleOp module,
-                                   llvm::raw_ostream &os,
+mlir::LogicalResult emitCpuProgram(mlir::ModuleOp module, llvm::raw_ostream &os,
                                    const TrainFlagDefaults &train = {});
 
 } // namespace pxc
