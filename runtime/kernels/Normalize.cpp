@@ -93,13 +93,20 @@ void softmaxTyped(const TensorView &inView, int axis, bool log,
     copy(out, outView);
 }
 
-void softmaxOp(const char *kernel, const TensorView &in, int axis, bool log,
-               const TensorView &out) {
+/// The checks every normalization shares: float `in` and `out` of one
+/// shape; returns the normalized axis.
+int checkFloatAxisOp(const char *kernel, const TensorView &in, int axis,
+                     const TensorView &out) {
   checkType(kernel, in, out.type);
   checkSameShape(kernel, in, out);
   if (!isFloatType(out.type))
     fail(kernel, std::string("needs floats, got ") + dtypeName(out.type));
-  int dim = normalizeAxis(kernel, axis, in.rank);
+  return normalizeAxis(kernel, axis, in.rank);
+}
+
+void softmaxOp(const char *kernel, const TensorView &in, int axis, bool log,
+               const TensorView &out) {
+  int dim = checkFloatAxisOp(kernel, in, axis, out);
   if (out.numel() == 0)
     return;
   inComputeType({&in}, out,
@@ -183,11 +190,7 @@ template <bool Rms>
 void normOp(const char *kernel, const TensorView &in, const TensorView *scale,
             const TensorView *bias, int axis, double epsilon,
             const TensorView &out) {
-  checkType(kernel, in, out.type);
-  checkSameShape(kernel, in, out);
-  if (!isFloatType(out.type))
-    fail(kernel, std::string("needs floats, got ") + dtypeName(out.type));
-  int dim = normalizeAxis(kernel, axis, in.rank);
+  int dim = checkFloatAxisOp(kernel, in, axis, out);
   for (const TensorView *param : {scale, bias}) {
     if (!param)
       continue;

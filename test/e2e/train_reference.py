@@ -23,16 +23,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
                                 "examples", "gpt"))
 from export_gpt import GPT  # noqa: E402
 
-
-def get_lr(step, lr, min_lr, warmup, decay):
-    if step < warmup:
-        return lr * (step + 1) / (warmup + 1)
-    if decay == 0:
-        return lr
-    if step > decay:
-        return min_lr
-    ratio = (step - warmup) / (decay - warmup)
-    return min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (lr - min_lr)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from lr_schedule import get_lr  # noqa: E402
 
 
 def main():

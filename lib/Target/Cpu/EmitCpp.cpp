@@ -25,7 +25,6 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#include <array>
 #include <functional>
 #include <set>
 
@@ -200,11 +199,35 @@ void ProgramEmitter::emitParameters() {
 /// The operand an optimizer update's result is the next value of.
 static std::optional<unsigned> updatedOperand(OpResult result) {
   unsigned i = result.getResultNumber();
-  if (isa<AdamWOp>(result.getOwner()))
-    return std::array<unsigned, 3>{0, 2, 3}[i];
-  if (isa<SgdOp>(result.getOwner()))
-    return std::array<unsigned, 2>{0, 2}[i];
+  if (auto adam = dyn_cast<AdamWOp>(result.getOwner()))
+    return adam.getUpdatedOperandIndex(i);
+  if (auto sgd = dyn_cast<SgdOp>(result.getOwner()))
+    return sgd.getUpdatedOperandIndex(i);
   return std::nullopt;
+}
+
+/// Optimizer updates whose new value is only assigned back to the operand
+/// it updates: they write that parameter's storage in place, and the
+/// assignments disappear.
+struct InPlaceUpdates {
+  DenseMap<Value, Value> parameterOf; // new value -> the parameter it replaces
+  DenseSet<Operation *> assigns;
+};
+
+static InPlaceUpdates findInPlaceUpdates(func::FuncOp func) {
+  InPlaceUpdates updates;
+  for (auto assign : func.getOps<AssignOp>()) {
+    auto result = dyn_cast<OpResult>(assign.getValue());
+    if (!result || !result.hasOneUse())
+      continue;
+    std::optional<unsigned> updated = updatedOperand(result);
+    if (!updated ||
+        result.getOwner()->getOperand(*updated) != assign.getParameter())
+      continue;
+    updates.parameterOf[result] = assign.getParameter();
+    updates.assigns.insert(assign);
+  }
+  return updates;
 }
 
 /// What the actor of an op reads and writes.
@@ -249,22 +272,11 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
       writtenAs[view->getOperand(0)] = cast<TransposeOp>(view);
     }
   }
-  // An optimizer update whose new value is only assigned back to the
-  // operand it updates writes that parameter's storage in place.
-  DenseMap<Value, Value> inPlace; // new value -> the parameter it overwrites
-  DenseSet<Operation *> elidedAssigns;
-  for (auto assign : func.getOps<AssignOp>()) {
-    auto result = dyn_cast<OpResult>(assign.getValue());
-    if (!result || !result.hasOneUse())
-      continue;
-    std::optional<unsigned> updated = updatedOperand(result);
-    if (!updated ||
-        result.getOwner()->getOperand(*updated) != assign.getParameter())
-      continue;
-    inPlace[result] = assign.getParameter();
-    elidedAssigns.insert(assign);
-    hints.noBuffer.insert(result);
-  }
+  InPlaceUpdates inPlaceUpdates = findInPlaceUpdates(func);
+  const DenseMap<Value, Value> &inPlace = inPlaceUpdates.parameterOf;
+  const DenseSet<Operation *> &elidedAssigns = inPlaceUpdates.assigns;
+  for (auto &[value, param] : inPlace)
+    hints.noBuffer.insert(value);
   MemoryPlan plan = planMemory(func, hints);
   arenaBytes.push_back(plan.arenaBytes);
   SmallVector<int64_t> &offsets =
@@ -640,21 +652,24 @@ void ProgramEmitter::emitProgram() {
 /// The vocabulary the token ids must stay below, the update compiled into
 /// the step and the defaults of the training flags.
 void ProgramEmitter::emitTraining() {
-  func::FuncOp first = classes.front();
   std::string optimizer;
-  first.walk([&](Operation *op) {
+  CrossEntropyOp loss;
+  for (Operation &op : classes.front().getBody().front()) {
     if (isa<AdamWOp>(op))
       optimizer = "adamw";
     else if (isa<SgdOp>(op))
       optimizer = "sgd";
-  });
+    else if (!loss)
+      loss = dyn_cast<CrossEntropyOp>(op);
+  }
   if (optimizer.empty())
     return;
-  first.walk([&](CrossEntropyOp loss) {
-    auto logits = cast<RankedTensorType>(getGlobalType(loss.getLogits()));
-    os << "  p.vocab = " << logits.getShape().back() << ";\n";
-    return WalkResult::interrupt();
-  });
+  if (loss)
+    os << "  p.vocab = "
+       << cast<RankedTensorType>(getGlobalType(loss.getLogits()))
+              .getShape()
+              .back()
+       << ";\n";
   os << "  p.train.optimizer = " << quoted(optimizer) << ";\n"
      << llvm::formatv("  p.train.lr = {0:e};\n", train.lr)
      << llvm::formatv("  p.train.minLr = {0:e};\n", train.minLr)

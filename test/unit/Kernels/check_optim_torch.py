@@ -8,11 +8,15 @@ and optimizer states must agree to 1e-6 relative. Exit 77 (skipped) without
 torch.
 """
 import argparse
-import math
 import os
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "lib"))
+from lr_schedule import get_lr  # noqa: E402
+
 
 try:
     import numpy as np
@@ -23,19 +27,6 @@ except ImportError as e:
 
 STEPS = 20
 N = 1000
-
-
-def get_lr(it, lr, min_lr, warmup, decay):
-    # nanoGPT's train.py get_lr, with decay == 0 meaning no decay.
-    if it < warmup:
-        return lr * (it + 1) / (warmup + 1)
-    if decay == 0:
-        return lr
-    if it > decay:
-        return min_lr
-    ratio = (it - warmup) / (decay - warmup)
-    coeff = 0.5 * (1.0 + math.cos(math.pi * ratio))
-    return min_lr + coeff * (lr - min_lr)
 
 
 CASES = [

@@ -20,6 +20,11 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "lib"))
+from lr_schedule import get_lr  # noqa: E402
+
+
 try:
     import numpy as np
     import torch
@@ -58,17 +63,6 @@ def window(tokens, order, seed, step, b):
     else:
         start = ((step * B + b) * (T + 1)) % n
     return [int(tokens[(start + i) % n]) for i in range(T + 1)]
-
-
-def get_lr(it, lr, min_lr, warmup, decay):
-    if it < warmup:
-        return lr * (it + 1) / (warmup + 1)
-    if decay == 0:
-        return lr
-    if it > decay:
-        return min_lr
-    ratio = (it - warmup) / (decay - warmup)
-    return min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (lr - min_lr)
 
 
 def torch_trajectory(optimizer, steps, lr, sched, **kw):

@@ -499,6 +499,13 @@ def Px_AdamWOp : Px_Op<"adamw", [Pure, AllTypesMatch<["param", "grad",
     type($param) `,` type($hyper)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The operand whose next value result `i` is (param, exp_avg,
+    /// exp_avg_sq).
+    unsigned getUpdatedOperandIndex(unsigned i) {
+      return i == 0 ? 0 : i + 1;
+    }
+  }];
 }
 
 def Px_SgdOp : Px_Op<"sgd", [Pure, AllTypesMatch<["param", "grad",
@@ -514,6 +521,12 @@ def Px_SgdOp : Px_Op<"sgd", [Pure, AllTypesMatch<["param", "grad",
     type($hyper)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The operand whose next value result `i` is (param, momentum).
+    unsigned getUpdatedOperandIndex(unsigned i) {
+      return i == 0 ? 0 : i + 1;
+    }
+  }];
 }
 
 def Px_AssignOp : Px_Op<"assign", [AllTypesMatch<["parameter", "value"]>,
