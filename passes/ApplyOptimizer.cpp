@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "pxc/Dialect/Px/Pipeline.h"
 #include "pxc/Dialect/Px/PxOps.h"
 #include "pxc/Passes/Passes.h"
 #include "pxc/Support/LLVM.h"
@@ -24,6 +25,23 @@ using namespace pxc;
 using namespace pxc::px;
 
 static constexpr StringLiteral kGradPrefix = "grad:";
+
+/// Marks the ops built after `last` as update work; when `stage` is set, on
+/// that pipeline stage (a parameter's update runs where the parameter
+/// lives; the global norm's reduction is placed by px-insert-transfers).
+static void markUpdate(Operation *last, Operation *terminator,
+                       std::optional<int64_t> stage) {
+  // Only pipelined programs (px-pipeline-partition ran) order work by phase.
+  if (!getPipelineConfig(terminator->getParentOfType<ModuleOp>()))
+    return;
+  for (Operation *op = last ? last->getNextNode()
+                            : &terminator->getBlock()->front();
+       op != terminator; op = op->getNextNode()) {
+    setPhase(op, Phase::Update);
+    if (stage)
+      setStage(op, *stage);
+  }
+}
 
 namespace {
 /// Builds the update ops before the function's return.
@@ -46,18 +64,28 @@ public:
                              slice);
   }
 
-  /// sqrt(sum over every gradient of sum(g * g)).
-  Value globalNorm(Location loc, ArrayRef<Value> grads) {
+  /// sqrt(sum over every gradient of sum(g * g)); each square sum on its
+  /// parameter's stage.
+  Value globalNorm(Location loc,
+                   ArrayRef<std::pair<ParameterOp, Value>> grads) {
+    Operation *terminator = b.getInsertionBlock()->getTerminator();
     Value total;
-    for (Value g : grads) {
+    for (auto &[param, g] : grads) {
+      Operation *last = terminator->getPrevNode();
       auto type = cast<RankedTensorType>(g.getType());
       auto axes = llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
       Value square = MulOp::create(b, g.getLoc(), g, g);
       Value sum =
           ReduceOp::create(b, g.getLoc(), ReduceKind::sum, square, axes, false);
+      markUpdate(last, terminator, getStage(param));
+      last = terminator->getPrevNode();
       total = total ? AddOp::create(b, loc, total, sum) : sum;
+      markUpdate(last, terminator, std::nullopt);
     }
-    return SqrtOp::create(b, loc, total);
+    Operation *last = terminator->getPrevNode();
+    Value norm = SqrtOp::create(b, loc, total);
+    markUpdate(last, terminator, std::nullopt);
+    return norm;
   }
 
   /// torch.nn.utils.clip_grad_norm_: min(1, max_norm / (norm + 1e-6)); the
@@ -157,15 +185,18 @@ static LogicalResult applyOptimizer(func::FuncOp func, StringRef optimizer) {
 
   UpdateBuilder updates(func, func.getArgument(hyperIndex));
   Location loc = func.getLoc();
-  SmallVector<Value> gradValues;
-  for (auto &[param, grad] : *grads)
-    gradValues.push_back(grad);
-  Value norm = updates.globalNorm(loc, gradValues);
+  Operation *terminator = func.getBody().front().getTerminator();
+  Value norm = updates.globalNorm(loc, *grads);
+  Operation *last = terminator->getPrevNode();
   Value coefficient = updates.clipCoefficient(loc, norm);
-  for (auto &[param, grad] : *grads)
+  markUpdate(last, terminator, std::nullopt);
+  for (auto &[param, grad] : *grads) {
+    last = terminator->getPrevNode();
     updates.update(param,
                    MulOp::create(updates.b, grad.getLoc(), grad, coefficient),
                    optimizer);
+    markUpdate(last, terminator, getStage(param));
+  }
 
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   Value lossValue = ret.getOperand(0);

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "pxc/Dialect/Px/Autodiff.h"
+#include "pxc/Dialect/Px/Pipeline.h"
 #include "pxc/Dialect/Px/PxOps.h"
 #include "pxc/Passes/Passes.h"
 #include "pxc/Support/LLVM.h"
@@ -116,6 +117,24 @@ private:
 };
 } // namespace
 
+/// Marks the ops built since `last` (the op that preceded them) as
+/// backward work on the pipeline stage of `source`, the op they
+/// differentiate: a stage runs the backward of its own forward ops.
+static void markBackward(Operation *last, Operation *terminator,
+                         Operation *source) {
+  // Only pipelined programs (px-pipeline-partition ran) order work by phase.
+  if (!getPipelineConfig(terminator->getParentOfType<ModuleOp>()))
+    return;
+  std::optional<int64_t> stage = getStage(source);
+  for (Operation *op = last ? last->getNextNode()
+                            : &terminator->getBlock()->front();
+       op != terminator; op = op->getNextNode()) {
+    setPhase(op, Phase::Backward);
+    if (stage)
+      setStage(op, *stage);
+  }
+}
+
 static LogicalResult differentiate(func::FuncOp func) {
   if (failed(checkNotDistributed(func)))
     return failure();
@@ -149,15 +168,21 @@ static LogicalResult differentiate(func::FuncOp func) {
   ReverseSweep sweep(builder);
   Value loss = terminator->getOperand(0);
   Location seedLoc = loss.getLoc();
+  Operation *last = terminator->getPrevNode();
   sweep.accumulate(
       loss,
       ConstantOp::create(
           builder, seedLoc,
           DenseElementsAttr::get(lossType, builder.getF32FloatAttr(1))),
       seedLoc);
-  for (Operation *op : llvm::reverse(ops))
+  if (Operation *lossOp = loss.getDefiningOp())
+    markBackward(last, terminator, lossOp);
+  for (Operation *op : llvm::reverse(ops)) {
+    last = terminator->getPrevNode();
     if (failed(sweep.visit(op, active)))
       return failure();
+    markBackward(last, terminator, op);
+  }
 
   // One result per trainable parameter, zeros where the loss ignores it.
   SmallVector<Value> newResults;
@@ -167,8 +192,10 @@ static LogicalResult differentiate(func::FuncOp func) {
   for (ParameterOp param : params) {
     Value grad = sweep.lookup(param.getResult());
     if (!grad) {
+      last = terminator->getPrevNode();
       VjpBuilder vb(builder, param);
       grad = vb.zerosLike(param.getResult());
+      markBackward(last, terminator, param);
     }
     newResults.push_back(grad);
     indices.push_back(type.getNumResults());

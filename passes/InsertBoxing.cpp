@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "pxc/CostModel/CostModel.h"
+#include "pxc/Dialect/Px/Pipeline.h"
 #include "pxc/Dialect/Px/PxOps.h"
 #include "pxc/Passes/Passes.h"
 #include "pxc/Support/LLVM.h"
@@ -87,6 +88,12 @@ LogicalResult Boxer::run(FunctionOpInterface func) {
       return failure();
     mismatch.use->set(*boxed);
   }
+  // Collectives run on their operand's pipeline stage, in the phase of
+  // their consumer (a gradient's reduction once per step, after the
+  // accumulation).
+  if (!mismatches.empty() &&
+      getPipelineConfig(func->getParentOfType<ModuleOp>()))
+    inferPipelinePlacement(func.getFunctionBody().front());
   return success();
 }
 

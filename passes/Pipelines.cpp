@@ -17,12 +17,35 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   // Merge duplicated parameter reads and constants.
   pm.addPass(createCSEPass());
+  bool pipelined = options.stages > 1 || options.microBatches > 1;
   if (options.train) {
     // The loss the gradients start from (logits + labels -> cross-entropy).
     pm.addPass(createAppendLoss());
+  }
+  if (pipelined) {
+    // Stages are cut on the forward program (loss included); the backward
+    // and update ops inherit them below.
+    PipelinePartitionOptions partition;
+    partition.stages = options.stages;
+    partition.microBatches = options.microBatches;
+    partition.schedule = options.schedule;
+    partition.virtualStages = options.virtualStages;
+    partition.cluster = options.cluster;
+    partition.memoryLimitGiB = options.memoryLimitGiB;
+    partition.train = options.train;
+    partition.seed = options.seed;
+    pm.addPass(createPipelinePartition(partition));
+  }
+  if (options.train) {
     // The backward sweep, on the global view so that the SBP search below
-    // distributes the backward ops like the forward ones.
+    // distributes the backward ops like the forward ones; each backward op
+    // on its forward op's stage.
     pm.addPass(createAutodiff());
+    // The mean over micro-batches of the loss and the gradients, before
+    // the update consumes them.
+    AccumulateGradientsOptions accumulate;
+    accumulate.microBatches = options.microBatches;
+    pm.addPass(createAccumulateGradients(accumulate));
     // Gradients -> clipping, optimizer states and updates; needs the
     // grad:<parameter> results autodiff returns.
     ApplyOptimizerOptions update;
@@ -31,6 +54,12 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
     // The VJP rules leave foldable transposes, reshapes and constants.
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
+  }
+  if (pipelined) {
+    // Places what the steps above (and their cleanup) left unplaced and
+    // routes values between stages; after the last pass that may merge
+    // ops of different stages (CSE).
+    pm.addPass(createInsertTransfers());
   }
   if (!options.distribute)
     return;

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "pxc/Dialect/Px/Pipeline.h"
 #include "pxc/Dialect/Px/PxOps.h"
 #include "pxc/Passes/Passes.h"
 #include "pxc/Support/LLVM.h"
@@ -293,6 +294,12 @@ struct SpmdizePass : pxc::impl::SpmdizeBase<SpmdizePass> {
     for (func::FuncOp func : funcs)
       if (failed(spmdize(func)))
         return signalPassFailure();
+    // The ops spmdize adds (constant slices, mean scalings) join their
+    // neighbours' pipeline stage and phase.
+    if (getPipelineConfig(getOperation()))
+      for (auto func : getOperation().getOps<func::FuncOp>())
+        if (func->hasAttr(PxDialect::kRanksAttrName))
+          inferPipelinePlacement(func.getBody().front());
   }
 };
 

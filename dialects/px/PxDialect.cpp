@@ -195,6 +195,22 @@ static LogicalResult verifyRanks(Operation *op, Attribute attr) {
   return success();
 }
 
+/// {stages = P, micro_batches = M, schedule = "1f1b", virtual_stages = V}
+/// on a module.
+static LogicalResult verifyPipeline(Operation *op, Attribute attr) {
+  auto dict = dyn_cast<DictionaryAttr>(attr);
+  auto positive = [&](StringRef key) {
+    auto value = dict ? dict.getAs<IntegerAttr>(key) : IntegerAttr();
+    return value && value.getInt() >= 1;
+  };
+  if (!isa<ModuleOp>(op) || !positive("stages") || !positive("micro_batches") ||
+      !positive("virtual_stages") || !dict.getAs<StringAttr>("schedule"))
+    return op->emitError()
+           << "px.pipeline must be a module's {stages, micro_batches, "
+              "virtual_stages} (positive integers) and schedule (a string)";
+  return success();
+}
+
 static LogicalResult verifyCommonAttr(Operation *op, NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
   if (name == PxDialect::kOffsetAttrName ||
@@ -209,6 +225,14 @@ static LogicalResult verifyCommonAttr(Operation *op, NamedAttribute attr) {
     auto stage = dyn_cast<IntegerAttr>(attr.getValue());
     if (!stage || stage.getValue().isNegative())
       return op->emitError() << "px.stage must be a non-negative integer";
+    return success();
+  }
+  if (name == PxDialect::kPhaseAttrName) {
+    auto phase = dyn_cast<StringAttr>(attr.getValue());
+    if (!phase || !llvm::is_contained({"forward", "backward", "update"},
+                                      phase.getValue()))
+      return op->emitError()
+             << "px.phase must be \"forward\", \"backward\" or \"update\"";
     return success();
   }
   if (name == PxDialect::kNameAttrName) {
@@ -240,6 +264,8 @@ LogicalResult PxDialect::verifyOperationAttribute(Operation *op,
   if (name == kGlobalTypeAttrName)
     return verifyGlobalTypes(op, attr.getValue(), op->getResultTypes(),
                              "result");
+  if (name == kPipelineAttrName)
+    return verifyPipeline(op, attr.getValue());
   if (name == kMeshAttrName) {
     if (!isa<FlatSymbolRefAttr>(attr.getValue()))
       return op->emitError() << "px.mesh must name a px.mesh symbol";

@@ -725,5 +725,12 @@ LogicalResult AssignOp::verify() {
   return success();
 }
 
+LogicalResult TransferOp::verify() {
+  if (getSrcStage() == getDstStage())
+    return emitOpError("moves a value from stage ")
+           << getSrcStage() << " to itself";
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "pxc/Dialect/Px/PxOps.cpp.inc"

@@ -657,3 +657,22 @@ void AssignOp::getSbpSignatures(SmallVectorImpl<SbpSignature> &signatures) {
   add(signatures, {bcast(), bcast()}, {});
 }
 double AssignOp::getComputeFlops() { return 0; }
+
+//===----------------------------------------------------------------------===//
+// Pipelines
+//===----------------------------------------------------------------------===//
+
+// A mean over micro-batches is linear: partial sums stay partial, which
+// lets the data-parallel gradient reduction run once per step.
+void AccumulateOp::getSbpSignatures(SmallVectorImpl<SbpSignature> &signatures) {
+  addElementwiseSplits(*this, signatures);
+  add(signatures, {psum()}, {psum()});
+}
+double AccumulateOp::getComputeFlops() { return numElements(getResult()); }
+
+// Each rank forwards its own piece, whatever the distribution.
+void TransferOp::getSbpSignatures(SmallVectorImpl<SbpSignature> &signatures) {
+  addElementwiseSplits(*this, signatures);
+  addDataMovementPartials(*this, signatures);
+}
+double TransferOp::getComputeFlops() { return 0; }

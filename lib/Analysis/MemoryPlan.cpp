@@ -107,21 +107,38 @@ MemoryPlan pxc::planMemory(func::FuncOp func, const PlanHints &hints) {
   DenseMap<Operation *, int64_t> position;
   for (auto [i, op] : llvm::enumerate(body))
     position[&op] = i;
+  auto skipped = [&](Operation *op) { return hints.skip && hints.skip(op); };
   auto lastUse = [&](Value value, int64_t defined) {
     int64_t last = defined;
     for (Operation *user : value.getUsers())
-      last =
-          std::max(last, position.lookup(hints.runsWith.lookup_or(user, user)));
+      if (!skipped(user))
+        last = std::max(last,
+                        position.lookup(hints.runsWith.lookup_or(user, user)));
     return last;
   };
+  auto used = [&](Value value) {
+    return llvm::any_of(value.getUsers(),
+                        [&](Operation *user) { return !skipped(user); });
+  };
 
-  // Parameters first, packed.
-  for (auto param : body.getOps<px::ParameterOp>()) {
-    int64_t size = alignUp(tensorBytes(param.getType()));
-    plan.offsets[param] = plan.persistentBytes;
-    plan.sizes[param] = size;
-    plan.persistentBytes += size;
-  }
+  // Parameters first, packed, then the values with their own slots.
+  auto persist = [&](Value value, int64_t count) {
+    int64_t size = alignUp(tensorBytes(value.getType()));
+    plan.offsets[value] = plan.persistentBytes;
+    plan.sizes[value] = size;
+    plan.persistentBytes += count * size;
+  };
+  for (auto param : body.getOps<px::ParameterOp>())
+    if (!skipped(param))
+      persist(param, 1);
+  for (BlockArgument arg : body.getArguments())
+    if (int count = hints.slots.lookup(arg))
+      persist(arg, count);
+  for (Operation &op : body)
+    if (!skipped(&op))
+      for (Value result : op.getResults())
+        if (int count = hints.slots.lookup(result))
+          persist(result, count);
 
   // Activations in program order; `dying[i]` are the buffers to free after
   // op i.
@@ -137,7 +154,8 @@ MemoryPlan pxc::planMemory(func::FuncOp func, const PlanHints &hints) {
     dying[std::max<int64_t>(0, lastUse(value, defined))].push_back(value);
   };
   for (BlockArgument arg : body.getArguments())
-    place(arg, 0);
+    if (!hints.slots.count(arg) && (!hints.skip || used(arg)))
+      place(arg, 0);
   // Results written by an earlier op's actor are placed at that op.
   DenseMap<Operation *, SmallVector<Operation *>> writtenEarly;
   for (auto [op, with] : hints.runsWith)
@@ -148,9 +166,11 @@ MemoryPlan pxc::planMemory(func::FuncOp func, const PlanHints &hints) {
       return position.lookup(a) < position.lookup(b);
     });
   auto placeResults = [&](Operation &op, int64_t i) {
+    if (skipped(&op))
+      return;
     for (Value result : op.getResults())
       if (!isPersistent(result) && !isEmbedded(result) &&
-          !hints.noBuffer.contains(result))
+          !hints.noBuffer.contains(result) && !hints.slots.count(result))
         place(result, i);
   };
   for (auto [i, op] : llvm::enumerate(body)) {

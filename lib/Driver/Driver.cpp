@@ -142,6 +142,25 @@ struct Options {
                "of, its slice of every parameter; 3: parameters stay split "
                "too, gathered before use. Default: as the search finds best"),
       cl::init(-1), cl::cat(pxcCategory)};
+  cl::opt<int64_t> stages{
+      "stages",
+      cl::desc("Pipeline stages, each on its own copy of the mesh (the job "
+               "has stages x mesh devices; docs/pipeline.md)"),
+      cl::init(1), cl::cat(pxcCategory)};
+  cl::opt<int64_t> microBatches{
+      "micro-batches",
+      cl::desc("With --train: micro-batches per step; the model's batch is "
+               "one micro-batch, gradients are averaged over them"),
+      cl::init(1), cl::cat(pxcCategory)};
+  cl::opt<std::string> schedule{
+      "schedule",
+      cl::desc("Pipeline schedule: 1f1b (default), gpipe, zb-h1 or "
+               "interleaved"),
+      cl::init("1f1b"), cl::cat(pxcCategory)};
+  cl::opt<int64_t> virtualStages{
+      "virtual-stages",
+      cl::desc("Model chunks per device (the interleaved schedule)"),
+      cl::init(1), cl::cat(pxcCategory)};
   cl::opt<std::string> cxxFlags{
       "cxx-flags",
       cl::desc("Extra flags for the C++ compiler that builds OUT/model "
@@ -373,6 +392,20 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   return success();
 }
 
+/// Pipeline flags: positive counts; micro-batches only make a training step.
+LogicalResult checkPipelineFlags(const Options &opts) {
+  if (opts.stages < 1)
+    return fail("--stages must be at least 1, not " +
+                std::to_string(opts.stages));
+  if (opts.microBatches < 1)
+    return fail("--micro-batches must be at least 1, not " +
+                std::to_string(opts.microBatches));
+  if (opts.microBatches > 1 && !opts.train)
+    return fail("--micro-batches needs --train (an inference program runs "
+                "its batch in one piece)");
+  return success();
+}
+
 /// Training flags make sense only with --train.
 LogicalResult checkTrainFlags(const Options &opts) {
   if (opts.optimizer != "adamw" && opts.optimizer != "sgd")
@@ -393,7 +426,7 @@ LogicalResult checkTrainFlags(const Options &opts) {
 }
 
 LogicalResult run(const Options &opts) {
-  if (failed(checkTrainFlags(opts)))
+  if (failed(checkTrainFlags(opts)) || failed(checkPipelineFlags(opts)))
     return failure();
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -434,6 +467,10 @@ LogicalResult run(const Options &opts) {
   pipeline.train = opts.train.getValue();
   pipeline.optimizer = opts.optimizer.getValue();
   pipeline.zero = opts.zero.getValue();
+  pipeline.stages = opts.stages.getValue();
+  pipeline.microBatches = opts.microBatches.getValue();
+  pipeline.schedule = opts.schedule.getValue();
+  pipeline.virtualStages = opts.virtualStages.getValue();
   buildParallelizePipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return failure();

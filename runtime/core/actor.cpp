@@ -65,9 +65,12 @@ struct ActorGraph::Impl {
     bool busy = false;
     /// Ready actors of this stream by (order, id).
     std::set<std::pair<int64_t, int>> ready;
-    /// A strict stream acts its actors in this sequence, over and over.
+    /// A strict stream acts its actors in this sequence, over and over;
+    /// a scheduled one in `schedule`, once per run.
     bool strict = false;
     std::vector<int> sequence;
+    std::vector<int> schedule;
+    bool scheduled = false;
     size_t next = 0;
   };
 
@@ -183,7 +186,7 @@ struct ActorGraph::Impl {
       if (stream->busy)
         continue;
       if (stream->strict) {
-        if (!stream->sequence.empty() &&
+        if (stream->next < stream->sequence.size() &&
             actors[stream->sequence[stream->next]].ready)
           dispatch(stream->sequence[stream->next]);
       } else if (!stream->ready.empty()) {
@@ -197,9 +200,12 @@ struct ActorGraph::Impl {
     setReady(id, false);
     actor.busy = true;
     actor.stream->busy = true;
-    if (actor.stream->strict)
-      actor.stream->next =
-          (actor.stream->next + 1) % actor.stream->sequence.size();
+    if (actor.stream->strict) {
+      StreamState &stream = *actor.stream;
+      stream.next = stream.next + 1;
+      if (!stream.scheduled)
+        stream.next %= stream.sequence.size();
+    }
     ++inFlight;
     int64_t piece = actor.done;
     ActContext &context = *actor.context;
@@ -389,6 +395,21 @@ void ActorGraph::setStrictOrder(const std::string &stream) {
   impl->streamState(stream).strict = true;
 }
 
+void ActorGraph::setSchedule(const std::string &stream,
+                             std::vector<int> sequence) {
+  std::lock_guard<std::mutex> lock(impl->mutex);
+  if (impl->running)
+    throw std::logic_error("setSchedule() during run()");
+  for (int id : sequence)
+    if (id < 0 || id >= static_cast<int>(impl->actors.size()))
+      throw std::invalid_argument("setSchedule(): no actor " +
+                                  std::to_string(id));
+  Impl::StreamState &state = impl->streamState(stream);
+  state.strict = true;
+  state.scheduled = true;
+  state.schedule = std::move(sequence);
+}
+
 void ActorGraph::onError(std::function<void(const std::string &)> handler) {
   std::lock_guard<std::mutex> lock(impl->mutex);
   impl->errorHandler = std::move(handler);
@@ -444,10 +465,35 @@ void ActorGraph::run(int64_t pieces) {
     all.push_back(static_cast<int>(id));
   }
   for (auto &entry : impl->streams) {
-    std::vector<int> &sequence = entry.second.sequence;
-    std::stable_sort(sequence.begin(), sequence.end(), [&](int a, int b) {
-      return impl->actors[a].order < impl->actors[b].order;
-    });
+    Impl::StreamState &state = entry.second;
+    if (!state.scheduled) {
+      std::stable_sort(state.sequence.begin(), state.sequence.end(),
+                       [&](int a, int b) {
+                         return impl->actors[a].order < impl->actors[b].order;
+                       });
+      continue;
+    }
+    // Each actor of the stream once per piece.
+    std::map<int, int64_t> turns;
+    for (int id : state.schedule)
+      ++turns[id];
+    for (int id : state.sequence)
+      if (turns[id] != pieces) {
+        impl->running = false;
+        throw std::invalid_argument("stream '" + entry.first + "': actor '" +
+                                    impl->actors[id].name + "' has " +
+                                    std::to_string(turns[id]) +
+                                    " turns in the schedule "
+                                    "for " +
+                                    std::to_string(pieces) + " pieces");
+      }
+    if (turns.size() != state.sequence.size()) {
+      impl->running = false;
+      throw std::invalid_argument("stream '" + entry.first +
+                                  "': the schedule names actors of other "
+                                  "streams");
+    }
+    state.sequence = state.schedule;
   }
   impl->update(std::move(all));
   impl->checkStalled();

@@ -98,4 +98,23 @@ void sgd(const float *param, const float *grad, const float *momentum,
   sgdLoop(param, grad, momentum, paramOut, momentumOut, n, hyper);
 }
 
+PXRT_SIMD static void accumulateLoop(const float *x, float *acc, int64_t n,
+                                     bool first, bool last, float count) {
+  for (int64_t i = 0; i < n; ++i) {
+    float sum = first ? x[i] : acc[i] + x[i];
+    acc[i] = last ? sum / count : sum;
+  }
+}
+
+void accumulateMean(const float *x, float *acc, int64_t n, int64_t piece,
+                    int64_t count) {
+  checkCount("accumulateMean", n);
+  if (piece < 0 || piece >= count)
+    throw std::invalid_argument("accumulateMean: micro-batch " +
+                                std::to_string(piece) + " of " +
+                                std::to_string(count));
+  accumulateLoop(x, acc, n, piece == 0, piece + 1 == count,
+                 static_cast<float>(count));
+}
+
 } // namespace pxrt::cpu

@@ -149,6 +149,14 @@ bool isTraining(const Program &program) {
                      [](const TensorSpec &t) { return !t.role.empty(); });
 }
 
+/// Ranks of one pipeline stage.
+int64_t meshSize(const Program &program) {
+  int64_t n = 1;
+  for (int64_t d : program.mesh)
+    n *= d;
+  return n;
+}
+
 /// A usage error: message, exit status 2.
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -157,14 +165,8 @@ struct UsageError : std::runtime_error {
 void printHelp(const Program &program) {
   std::cout
       << "usage: model [options]\n"
-      << "  --ranks=N            ranks to run as threads (the mesh has " <<
-      [&] {
-        int64_t n = 1;
-        for (int64_t d : program.mesh)
-          n *= d;
-        return n;
-      }()
-      << ")\n"
+      << "  --ranks=N            ranks to run as threads (the program has "
+      << program.stages * meshSize(program) << ")\n"
       << "  --comm=local|mpi     transport (default: mpi under mpirun, "
          "else local)\n"
       << "  --inputs=F1,F2,...   input files (.pb TensorProto or .npy), in "
@@ -542,7 +544,8 @@ std::unique_ptr<Training> setUpTraining(const Options &opts,
     throw UsageError(e.what());
   }
   if (tokens) {
-    training->batch = tokens->shape[0];
+    // A step's batch is its micro-batches' rows, in order.
+    training->batch = tokens->shape[0] * program.microBatches;
     training->seqLen = tokens->shape[1];
     if (opts.data.empty() && program.vocab < 1)
       throw UsageError("this program does not record its vocabulary size, so "
@@ -568,10 +571,36 @@ struct RankContext::State {
 };
 
 RankContext::RankContext(const Program &program, int rank, ActorGraph &graph,
-                         std::vector<Communicator *> axisComms)
+                         std::vector<Communicator *> axisComms,
+                         std::vector<Communicator *> channels)
     : program(program), rankIndex(rank),
-      coords(pxc::sbp::meshCoords(program.mesh, rank)), actorGraph(graph),
-      axisComms(std::move(axisComms)), stateData(std::make_unique<State>()) {}
+      stageIndex(static_cast<int>(rank / meshSize(program))),
+      coords(pxc::sbp::meshCoords(program.mesh, rank % meshSize(program))),
+      actorGraph(graph), axisComms(std::move(axisComms)),
+      channelComms(std::move(channels)), stateData(std::make_unique<State>()) {}
+
+Communicator &RankContext::channel(int src, int dst) {
+  for (size_t i = 0; i < program.channels.size(); ++i)
+    if (program.channels[i] == std::make_pair(src, dst) &&
+        i < channelComms.size() && channelComms[i])
+      return *channelComms[i];
+  throw std::invalid_argument(
+      "rank " + std::to_string(rankIndex) + " has no channel from stage " +
+      std::to_string(src) + " to stage " + std::to_string(dst));
+}
+
+// A channel's group holds the two stages' ranks ordered by stage.
+void RankContext::send(int dstStage, const void *buffer, size_t count,
+                       DType type, Stream &stream) {
+  channel(stageIndex, dstStage)
+      .send(buffer, count, type, stageIndex < dstStage ? 1 : 0, stream);
+}
+
+void RankContext::recv(int srcStage, void *buffer, size_t count, DType type,
+                       Stream &stream) {
+  channel(srcStage, stageIndex)
+      .recv(buffer, count, type, srcStage < stageIndex ? 0 : 1, stream);
+}
 
 RankContext::~RankContext() = default;
 
@@ -581,7 +610,7 @@ int64_t RankContext::pieceOffset(const std::vector<int64_t> &shape,
   return pieceBox(spec, program.mesh, coords).offsets[dim];
 }
 
-void RankContext::loadInput(int index, int64_t, void *dst) {
+void RankContext::loadInput(int index, int64_t piece, void *dst) {
   const TensorSpec &spec = program.inputs[index];
   Box box = pieceBox(spec, program.mesh, coords);
   if (spec.role == "hyper") {
@@ -590,8 +619,9 @@ void RankContext::loadInput(int index, int64_t, void *dst) {
     return;
   }
   if (spec.role == "tokens" || spec.role == "labels") {
-    // Only this rank's rows of the global batch are read.
-    int64_t b0 = box.offsets[0], rows = box.sizes[0], seqLen = spec.shape[1];
+    // Only this rank's rows of the micro-batch are read.
+    int64_t b0 = piece * spec.shape[0] + box.offsets[0], rows = box.sizes[0],
+            seqLen = spec.shape[1];
     std::vector<int64_t> ids(rows * seqLen);
     bool isTokens = spec.role == "tokens";
     stateData->job->training->source->fill(stateData->step, b0, b0 + rows,
@@ -690,11 +720,14 @@ std::optional<io::Tensor> gatherOutput(const Program &program, size_t o,
                                        const std::vector<char> &mine,
                                        Communicator &world, Stream &stream) {
   const TensorSpec &spec = program.outputs[o];
+  // The ranks of the output's stage hold its pieces.
+  int64_t size = meshSize(program), first = spec.stage * size;
   std::vector<size_t> counts(world.size());
-  for (int r = 0; r < world.size(); ++r)
-    counts[r] = boxElements(pieceBox(spec, program.mesh,
-                                     pxc::sbp::meshCoords(program.mesh, r))) *
-                dtypeSize(spec.type);
+  for (int64_t r = first; r < first + size; ++r)
+    counts[r] =
+        boxElements(pieceBox(spec, program.mesh,
+                             pxc::sbp::meshCoords(program.mesh, r - first))) *
+        dtypeSize(spec.type);
   std::vector<char> all;
   size_t total = 0;
   for (size_t c : counts)
@@ -706,9 +739,10 @@ std::optional<io::Tensor> gatherOutput(const Program &program, size_t o,
     return std::nullopt;
   std::vector<std::vector<char>> pieces;
   size_t at = 0;
-  for (size_t c : counts) {
-    pieces.emplace_back(all.begin() + at, all.begin() + at + c);
-    at += c;
+  for (int64_t r = 0; r < world.size(); ++r) {
+    if (r >= first && r < first + size)
+      pieces.emplace_back(all.begin() + at, all.begin() + at + counts[r]);
+    at += counts[r];
   }
   return assemble(spec, program, pieces);
 }
@@ -724,7 +758,9 @@ double scalarValue(const io::Tensor &t) {
 /// pieces to rank 0.
 void runRank(Job &job, int rank, Communicator &world) {
   const Program &program = job.program;
-  std::vector<int64_t> coords = pxc::sbp::meshCoords(program.mesh, rank);
+  int64_t size = meshSize(program);
+  int stage = static_cast<int>(rank / size);
+  std::vector<int64_t> coords = pxc::sbp::meshCoords(program.mesh, rank % size);
   const RankClass *cls = nullptr;
   for (const RankClass &c : program.classes)
     if (std::find(c.ranks.begin(), c.ranks.end(), rank) != c.ranks.end())
@@ -732,7 +768,8 @@ void runRank(Job &job, int rank, Communicator &world) {
   if (!cls)
     throw std::runtime_error("no code for rank " + std::to_string(rank));
 
-  // One communicator per mesh axis: the ranks that differ only there.
+  // One communicator per mesh axis: the ranks of this stage that differ
+  // only there.
   std::vector<std::unique_ptr<Communicator>> axes;
   std::vector<Communicator *> axisPointers;
   int64_t stride = 1;
@@ -744,10 +781,20 @@ void runRank(Job &job, int rank, Communicator &world) {
   std::reverse(axes.begin(), axes.end());
   for (auto &c : axes)
     axisPointers.push_back(c.get());
+  // One per channel between stages: this rank and its peer at the same
+  // mesh coordinate, in every rank's same order (splits are collective).
+  std::vector<std::unique_ptr<Communicator>> channels;
+  std::vector<Communicator *> channelPointers;
+  for (auto [src, dst] : program.channels) {
+    bool member = stage == src || stage == dst;
+    channels.push_back(
+        world.split(member ? static_cast<int>(rank % size) : -1, stage));
+    channelPointers.push_back(channels.back().get());
+  }
 
   ActorGraph graph(cls->arenaBytes);
   graph.onError([&world](const std::string &message) { world.abort(message); });
-  RankContext ctx(program, rank, graph, axisPointers);
+  RankContext ctx(program, rank, graph, axisPointers, channelPointers);
   ctx.state().job = &job;
   ctx.state().outputs.resize(program.outputs.size());
   for (size_t p = 0; p < program.parameters.size(); ++p) {
@@ -759,8 +806,9 @@ void runRank(Job &job, int rank, Communicator &world) {
                         job.options.seed, graph.arena() + offset);
   }
   cls->build(ctx);
-  // One piece at a time: buffers that share memory within a step are
-  // ordered by the graph, but not across steps.
+  // One step per run, its micro-batches the pieces: buffers that share
+  // memory are ordered within a step by the graph (and the schedule), but
+  // not across steps.
   std::vector<double> times;
   Training *training = job.training.get();
   Stream stream("gather");
@@ -775,7 +823,7 @@ void runRank(Job &job, int rank, Communicator &world) {
       ctx.state().step = step;
     }
     auto start = std::chrono::steady_clock::now();
-    graph.run(1);
+    graph.run(program.microBatches);
     double ms = std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - start)
                     .count();
@@ -899,11 +947,20 @@ void writeMetrics(const Job &job) {
 
 } // namespace
 
+std::vector<int>
+scheduleSequence(const std::vector<std::pair<int, int>> &tasks,
+                 const std::vector<std::vector<int>> &phaseActors) {
+  std::vector<int> sequence;
+  for (auto [phase, microBatch] : tasks)
+    if (phase >= 0 && static_cast<size_t>(phase) < phaseActors.size())
+      sequence.insert(sequence.end(), phaseActors[phase].begin(),
+                      phaseActors[phase].end());
+  return sequence;
+}
+
 int runMain(int argc, char **argv, const Program &program) {
   Job job{program, {}, {}, {}, nullptr};
-  int64_t devices = 1;
-  for (int64_t d : program.mesh)
-    devices *= d;
+  int64_t devices = program.stages * meshSize(program);
   try {
     std::optional<Options> opts = parseOptions(argc, argv, program);
     if (!opts)

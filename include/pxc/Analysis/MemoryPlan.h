@@ -19,6 +19,8 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <functional>
+
 namespace pxc {
 
 struct MemoryPlan {
@@ -28,12 +30,14 @@ struct MemoryPlan {
   /// Byte offset of every value that has a buffer: function arguments and
   /// op results, except constants (which code generation embeds).
   llvm::DenseMap<mlir::Value, int64_t> offsets;
-  /// Bytes of every buffer (rounded up to kAlignment).
+  /// Bytes of every buffer (rounded up to kAlignment); of one slot for
+  /// values with several.
   llvm::DenseMap<mlir::Value, int64_t> sizes;
   /// The values whose memory a buffer reuses (their readers must be done
   /// before the buffer's producer runs).
   llvm::DenseMap<mlir::Value, llvm::SmallVector<mlir::Value, 2>> reuses;
-  /// Bytes of the persistent region (parameters) at the start of the arena.
+  /// Bytes of the persistent region (parameters, then the values with
+  /// their own slots) at the start of the arena.
   int64_t persistentBytes = 0;
   /// Bytes of the whole arena.
   int64_t arenaBytes = 0;
@@ -51,6 +55,13 @@ struct PlanHints {
   /// comes first (a transpose a matmul writes directly) their results are
   /// written there too.
   llvm::DenseMap<mlir::Operation *, mlir::Operation *> runsWith;
+  /// Values with their own memory, never shared: `slots` buffers each, one
+  /// per piece in flight (a pipeline stage's stashed activations, what
+  /// crosses stages, accumulators). They follow the parameters.
+  llvm::DenseMap<mlir::Value, int> slots;
+  /// Ops of other pipeline stages: no buffers, and their reads do not keep
+  /// values alive. Arguments only this filter's ops read get no buffer.
+  std::function<bool(mlir::Operation *)> skip;
 };
 
 /// Plans the arena of `func` (a function with a single block).

@@ -108,6 +108,94 @@ def Autodiff : Pass<"px-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["::pxc::px::PxDialect"];
 }
 
+def PipelinePartition : Pass<"px-pipeline-partition", "mlir::ModuleOp"> {
+  let summary = "Assign every forward op to a pipeline stage";
+  let description = [{
+    On `@main`'s forward program (after `px-append-loss`, before
+    `px-autodiff`): cuts the ops, in program order, into `stages`
+    contiguous stages so that the slowest stage (compute, estimated from
+    the ops' FLOPs on the cluster's devices, times 3 for a training step,
+    plus sending the values that cross its cuts) is as fast as possible
+    while each stage fits the per-device memory limit (parameters with
+    their gradients and optimizer states, plus the activations the
+    schedule keeps: stage s of 1F1B holds min(stages - s, micro-batches)
+    micro-batches, GPipe all of them). Cuts fall on layer boundaries: the
+    positions crossed by the fewest bytes (within 1.5x). An exact dynamic
+    program (lib/Pipeline/Partition.cpp). `px.stage` attributes already on
+    ops are constraints; `seed` >= 0 picks random valid cuts instead.
+
+    Writes `px.stage` and `px.phase = "forward"` on every op (parameters and
+    constants take their first user's stage) and the module's `px.pipeline`
+    configuration, which the later passes and the targets read.
+
+    ```
+    pxc-opt --px-pipeline-partition="stages=4 micro-batches=8" model.mlir
+    ```
+  }];
+  let options = [
+    Option<"stages", "stages", "int64_t", /*default=*/"1",
+           "Number of pipeline stages">,
+    Option<"microBatches", "micro-batches", "int64_t", /*default=*/"1",
+           "Micro-batches per step">,
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"1f1b\"",
+           "Pipeline schedule: gpipe, 1f1b, interleaved or zb-h1">,
+    Option<"virtualStages", "virtual-stages", "int64_t", /*default=*/"1",
+           "Model chunks per device (interleaved schedule)">,
+    Option<"cluster", "cluster", "std::string", /*default=*/"\"dgx-a100\"",
+           "Cluster preset or JSON file (device speed, links)">,
+    Option<"memoryLimitGiB", "memory-limit", "double", /*default=*/"0.0",
+           "Per-device memory limit in GiB (0: the device memory)">,
+    Option<"train", "train", "bool", /*default=*/"true",
+           "Cost a training step (forward, backward, optimizer state)">,
+    Option<"seed", "seed", "int64_t", /*default=*/"-1",
+           "Random valid cuts with this seed instead of the optimum">,
+  ];
+}
+
+def AccumulateGradients : Pass<"px-accumulate-gradients", "mlir::ModuleOp"> {
+  let summary = "Average the loss and gradients over the micro-batches of a step";
+  let description = [{
+    On `@main` as `px-autodiff` leaves it (the loss, then the gradients):
+    with `micro-batches` > 1, every result becomes a `px.accumulate`, the
+    mean of its values over the step's micro-batches, so that the update
+    (`px-apply-optimizer`) sees the gradient of the mean loss over the
+    whole batch. The forward and backward ops then run once per
+    micro-batch and the update once per step. Needs the module's
+    `px.pipeline` configuration with the same count (px-pipeline-partition
+    before px-autodiff), whose phases tell the target what runs per step.
+
+    ```
+    pxc-opt --px-pipeline-partition=micro-batches=4 --px-autodiff \
+        --px-accumulate-gradients=micro-batches=4 model.mlir
+    ```
+  }];
+  let options = [
+    Option<"microBatches", "micro-batches", "int64_t", /*default=*/"1",
+           "Micro-batches per step">,
+  ];
+  let dependentDialects = ["::pxc::px::PxDialect"];
+}
+
+def InsertTransfers : Pass<"px-insert-transfers", "mlir::ModuleOp"> {
+  let summary = "Complete the stage placement and route values between stages";
+  let description = [{
+    On a module with a `px.pipeline` configuration, after the passes that
+    build the training step: ops without a stage or phase (made by
+    `px-apply-optimizer`'s global norm, canonicalization, ...) take them
+    from their neighbours (the stage of their latest operand, the phase of
+    their earliest user); constants used on several stages are copied to
+    each; every other value used on a stage other than its own goes there
+    through one `px.transfer` per destination stage. Afterwards each op
+    reads only values of its own stage (or function arguments, which every
+    stage loads).
+
+    ```
+    pxc-opt --px-pipeline-partition=stages=2 --px-insert-transfers model.mlir
+    ```
+  }];
+  let dependentDialects = ["::pxc::px::PxDialect"];
+}
+
 def AutoSbp : Pass<"px-auto-sbp", "mlir::ModuleOp"> {
   let summary = "Choose an N-D SBP signature for every op by a cost-model search";
   let description = [{

@@ -40,15 +40,35 @@ struct ParallelizeOptions
       llvm::cl::desc("Data parallelism / ZeRO stage 0-3 on the data axis, -1: "
                      "searched (see px-auto-sbp)"),
       llvm::cl::init(-1)};
+  Option<int64_t> stages{
+      *this, "stages",
+      llvm::cl::desc("Pipeline stages (each runs on its own copy of the "
+                     "mesh)"),
+      llvm::cl::init(1)};
+  Option<int64_t> microBatches{
+      *this, "micro-batches",
+      llvm::cl::desc("Micro-batches per training step (gradients are "
+                     "accumulated over them)"),
+      llvm::cl::init(1)};
+  Option<std::string> schedule{
+      *this, "schedule",
+      llvm::cl::desc("Pipeline schedule: gpipe, 1f1b, interleaved, zb-h1"),
+      llvm::cl::init("1f1b")};
+  Option<int64_t> virtualStages{
+      *this, "virtual-stages",
+      llvm::cl::desc("Model chunks per device (interleaved schedule)"),
+      llvm::cl::init(1)};
   Option<int64_t> seed{
       *this, "seed",
-      llvm::cl::desc("Random valid SBP plan with this seed (testing)"),
+      llvm::cl::desc("Random valid SBP plan and stage cuts with this seed "
+                     "(testing)"),
       llvm::cl::init(-1)};
 };
 
 /// The passes that take an imported px program towards a per-rank program:
-/// cleanup of the imported graph, (with `train`) the training step, then
-/// (with `distribute`) the SBP search, boxing and the per-rank rewrite.
+/// cleanup of the imported graph, (with `train`) the training step, (with
+/// stages or micro-batches) the pipeline partition, then (with
+/// `distribute`) the SBP search, boxing and the per-rank rewrite.
 void buildParallelizePipeline(mlir::OpPassManager &pm,
                               const ParallelizeOptions &options);
 

@@ -13,6 +13,7 @@
 #include "pxc/Target/Cpu/EmitCpp.h"
 
 #include "Emitter.h"
+#include "Stages.h"
 
 #include "pxc/Analysis/MemoryPlan.h"
 #include "pxc/Dialect/Px/PxOps.h"
@@ -129,7 +130,9 @@ public:
 private:
   LogicalResult collect();
   void emitParameters();
-  LogicalResult emitClass(func::FuncOp func, int index);
+  /// One builder per (per-rank function, stage); `stage` is null for a
+  /// program without pipeline.
+  LogicalResult emitClass(func::FuncOp func, int index, const StageView *stage);
   void emitProgram();
   void emitTraining();
 
@@ -137,10 +140,20 @@ private:
   llvm::raw_ostream &os;
   const TrainFlagDefaults &train;
   MeshOp mesh;
+  std::optional<PipelineConfig> pipeline;
   SmallVector<func::FuncOp> classes;
   llvm::MapVector<StringRef, Parameter> parameters;
-  SmallVector<int64_t> arenaBytes;
-  SmallVector<SmallVector<int64_t>> parameterOffsets;
+  /// One entry per emitted builder (function, stage).
+  struct RankBuilder {
+    std::string name;
+    SmallVector<int64_t> ranks;
+    int64_t stage;
+    int64_t arenaBytes;
+    SmallVector<int64_t> parameterOffsets;
+  };
+  SmallVector<RankBuilder> builders;
+  /// (source, destination) stages of the transfers.
+  std::set<std::pair<int64_t, int64_t>> channels;
 };
 
 LogicalResult ProgramEmitter::collect() {
@@ -154,6 +167,10 @@ LogicalResult ProgramEmitter::collect() {
   if (failed(found))
     return failure();
   mesh = *found;
+  pipeline = getPipelineConfig(module);
+  if (pipeline && pipeline->virtualStages > 1)
+    return module.emitError("the CPU target does not run the interleaved "
+                            "schedule (virtual stages) yet");
   // Every rank runs exactly one class.
   std::set<int64_t> ranks;
   func::FuncOp first = classes.front();
@@ -237,11 +254,17 @@ struct ActorIO {
   SmallVector<std::string> operandViews, resultViews;
 };
 
-LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
+LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
+                                        const StageView *stage) {
   // One actor per unit: a single op or a fused elementwise loop, which runs
-  // at its last op and keeps its intermediates in registers.
+  // at its last op and keeps its intermediates in registers. Fusion never
+  // crosses stages (values arrive through transfers).
   Block &body = func.getBody().front();
   SmallVector<Unit> units = formUnits(body);
+  if (stage)
+    llvm::erase_if(units, [&](const Unit &unit) {
+      return !stage->includes(unit.ops.back());
+    });
   foldViews(units);
   llvm::sort(units, [](const Unit &a, const Unit &b) {
     return a.ops.back()->isBeforeInBlock(b.ops.back());
@@ -277,15 +300,35 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
   const DenseSet<Operation *> &elidedAssigns = inPlaceUpdates.assigns;
   for (auto &[value, param] : inPlace)
     hints.noBuffer.insert(value);
+  if (stage) {
+    hints.skip = [stage](Operation *op) { return !stage->includes(op); };
+    // A transfer's sending end reads its operand; its result lives on the
+    // other stage.
+    for (Operation &op : body)
+      if (stage->sends(&op))
+        hints.noBuffer.insert(op.getResult(0));
+    hints.slots = stage->slots(body, actorOf, hints.noBuffer);
+  }
   MemoryPlan plan = planMemory(func, hints);
-  arenaBytes.push_back(plan.arenaBytes);
-  SmallVector<int64_t> &offsets =
-      parameterOffsets.emplace_back(parameters.size(), -1);
 
   std::string cls = "c" + std::to_string(index);
+  if (stage)
+    cls += "_s" + std::to_string(stage->stage());
+  RankBuilder &builder = builders.emplace_back();
+  builder.name = "build_" + cls;
+  builder.stage = stage ? stage->stage() : 0;
+  builder.arenaBytes = plan.arenaBytes;
+  for (int64_t rank :
+       func->getAttrOfType<DenseI64ArrayAttr>(PxDialect::kRanksAttrName)
+           .asArrayRef())
+    builder.ranks.push_back(builder.stage * mesh.getNumDevices() + rank);
+  SmallVector<int64_t> &offsets = builder.parameterOffsets;
+  offsets.assign(parameters.size(), -1);
   // Constants: embedded bytes, or a splat filled at start-up.
   DenseMap<Value, std::string> constants;
   for (auto [i, constant] : llvm::enumerate(func.getOps<ConstantOp>())) {
+    if (stage && !stage->includes(constant))
+      continue;
     std::string name = "constant_" + cls + "_" + std::to_string(i);
     auto attr = cast<DenseElementsAttr>(constant.getValue());
     auto type = constant.getType();
@@ -315,10 +358,14 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
   os << "\nstatic void build_" << cls << "(RankContext &ctx) {\n"
      << "  ActorGraph &g = ctx.graph();\n"
      << "  char *arena = g.arena();\n"
-     << "  (void)arena;\n"
-     << "  // Every rank must call the collectives of a communicator in the\n"
-     << "  // same order: the program's.\n"
-     << "  g.setStrictOrder(\"comm\");\n";
+     << "  (void)arena;\n";
+  if (stage)
+    os << "  // The schedule's order: per phase, its actors in program order.\n"
+       << "  std::vector<std::vector<int>> compute(4);\n";
+  else
+    os << "  // Every rank must call the collectives of a communicator in the\n"
+       << "  // same order: the program's.\n"
+       << "  g.setStrictOrder(\"comm\");\n";
 
   // Registers: one per activation buffer.
   DenseMap<Value, int> registers;
@@ -326,13 +373,22 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
   auto addRegister = [&](Value value, StringRef name) {
     int id = next++;
     registers[value] = id;
+    int64_t bytes = plan.sizes.lookup(value);
+    int count = std::max(1, hints.slots.lookup(value));
+    if (auto acc = value.getDefiningOp<AccumulateOp>(); acc && stage) {
+      bytes = 0; // Every slot is the accumulator.
+      count = stage->accumulatorSlots(acc, actorOf);
+    }
     os << "  const int r" << id << " = g.addRegister(" << quoted(name) << ", "
-       << plan.sizes.lookup(value) << ", 1, " << plan.offsets.lookup(value)
+       << bytes << ", " << count << ", " << plan.offsets.lookup(value)
        << ");\n";
   };
   for (BlockArgument arg : func.getArguments())
-    addRegister(arg, "arg" + std::to_string(arg.getArgNumber()));
+    if (plan.offsets.count(arg))
+      addRegister(arg, "arg" + std::to_string(arg.getArgNumber()));
   func.walk([&](Operation *op) {
+    if (stage && !stage->includes(op))
+      return;
     if (isa<ParameterOp>(op)) {
       offsets[parameters.lookup(cast<ParameterOp>(op).getName()).index] =
           plan.offsets.lookup(op->getResult(0));
@@ -347,9 +403,13 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
   DenseMap<Operation *, int64_t> position;
   for (auto [i, op] : llvm::enumerate(body))
     position[&op] = i;
-  // Control dependencies (reader -> producer) from the memory plan.
+  // Control dependencies (reader -> producer) from the memory plan. A
+  // pipeline stage needs none: its acts run one after the other in the
+  // schedule's order, and what is read asynchronously has its own memory.
   llvm::MapVector<Operation *, SmallVector<Operation *>> waitsFor;
   for (auto &[value, owners] : plan.reuses) {
+    if (stage)
+      break;
     Operation *producer = value.getDefiningOp();
     if (!producer)
       continue;
@@ -369,6 +429,8 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
   // An assignment overwrites the parameter's storage: it waits for every
   // other reader of the current value.
   for (auto assign : func.getOps<AssignOp>()) {
+    if (stage)
+      break;
     Operation *writer = elidedAssigns.contains(assign)
                             ? actorOf.lookup(assign.getValue().getDefiningOp())
                             : actorOf.lookup(assign);
@@ -453,8 +515,11 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
     return view(pointer(storage(value), io), value.getType());
   };
   int actors = 0;
+  // `sink`: the C++ vector that records the actor's id (a phase of the
+  // schedule); `gated`: acts only at the step's last micro-batch.
   auto emitActor = [&](StringRef name, StringRef stream, const ActorIO &io,
-                       const std::string &statements, int64_t order) {
+                       const std::string &statements, int64_t order,
+                       StringRef sink = "", bool gated = false) {
     auto list = [](ArrayRef<int> regs) {
       std::string out = "{";
       for (auto [i, r] : llvm::enumerate(regs))
@@ -465,6 +530,9 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
     functions << "\nstatic void " << function
               << "(RankContext &ctx, char *arena, ActContext &a) {\n"
               << "  (void)ctx;\n  (void)arena;\n";
+    if (gated)
+      functions << "  if (a.piece + 1 != " << pipeline->microBatches
+                << ")\n    return; // Once per step.\n";
     StringRef rest = statements;
     while (!rest.empty()) {
       auto [line, tail] = rest.split('\n');
@@ -472,23 +540,87 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
       rest = tail;
     }
     functions << "}\n";
-    os << "  g.addActor(" << quoted(name) << ", " << quoted(stream) << ", "
-       << list(io.inputs) << ", " << list(io.outputs)
-       << ", bindActor(ctx, arena, " << function << "), " << order << ");\n";
+    std::string add = "g.addActor(" + quoted(name) + ", " + quoted(stream) +
+                      ", " + list(io.inputs) + ", " + list(io.outputs) +
+                      ", bindActor(ctx, arena, " + function + "), " +
+                      std::to_string(order) + ")";
+    if (sink.empty())
+      os << "  " << add << ";\n";
+    else
+      os << "  " << sink << ".push_back(" << add << ");\n";
   };
+  // Where a compute actor goes: the schedule's list of its phase.
+  auto computeSink = [&](Operation *op) -> std::string {
+    if (!stage)
+      return "";
+    return "compute[" +
+           std::to_string(static_cast<int>(StageView::phaseOf(op))) + "]";
+  };
+  auto gated = [&](Operation *op) { return stage && stage->isGated(op); };
 
   for (BlockArgument arg : func.getArguments()) {
+    if (!registers.count(arg))
+      continue;
     ActorIO io;
     io.outputs.push_back(registers.lookup(arg));
-    emitActor("input " + std::to_string(arg.getArgNumber()), "compute", io,
+    emitActor("input " + std::to_string(arg.getArgNumber()),
+              stage ? "input" : "compute", io,
               "ctx.loadInput(" + std::to_string(arg.getArgNumber()) +
                   ", a.piece, a.outputs[0]);",
               -1);
+  }
+  // Transfers: each stream of sends (receives) to (from) one stage runs in
+  // its sender's schedule order.
+  std::map<int64_t, std::string> sendStreams, recvStreams;
+  auto emitTransfer = [&](TransferOp transfer) {
+    auto type = transfer.getType();
+    std::string count = std::to_string(type.getNumElements());
+    std::string dtype = dtypeOf(type);
+    std::string phase =
+        std::to_string(static_cast<int>(StageView::phaseOf(transfer)));
+    ActorIO io;
+    if (stage->sends(transfer)) {
+      int64_t peer = transfer.getDstStage();
+      std::string ptr = pointer(transfer.getInput(), io);
+      sendStreams[peer] = "send" + std::to_string(peer);
+      emitActor("send to stage " + std::to_string(peer),
+                "send " + std::to_string(peer), io,
+                "ctx.send(" + std::to_string(peer) + ", " + ptr + ", " + count +
+                    ", " + dtype + ", a.stream);",
+                0, sendStreams[peer] + "[" + phase + "]", gated(transfer));
+      return;
+    }
+    int64_t peer = transfer.getSrcStage();
+    io.outputs.push_back(registers.lookup(transfer.getResult()));
+    recvStreams[peer] = "recv" + std::to_string(peer);
+    emitActor("receive from stage " + std::to_string(peer),
+              "recv " + std::to_string(peer), io,
+              "ctx.recv(" + std::to_string(peer) + ", a.outputs[0], " + count +
+                  ", " + dtype + ", a.stream);",
+              0, recvStreams[peer] + "[" + phase + "]", gated(transfer));
+  };
+  // Declare the per-peer phase lists before the actors fill them.
+  if (stage) {
+    std::set<std::string> declared;
+    for (Operation &op : body) {
+      auto transfer = dyn_cast<TransferOp>(op);
+      if (!transfer || !stage->includes(transfer))
+        continue;
+      std::string name = stage->sends(transfer)
+                             ? "send" + std::to_string(transfer.getDstStage())
+                             : "recv" + std::to_string(transfer.getSrcStage());
+      if (declared.insert(name).second)
+        os << "  std::vector<std::vector<int>> " << name << "(4);\n";
+    }
   }
   for (const Unit &unit : units) {
     Operation &op = *unit.ops.back();
     if (isa<ParameterOp, ConstantOp>(op) || elidedAssigns.contains(&op))
       continue;
+    if (auto transfer = dyn_cast<TransferOp>(op)) {
+      emitTransfer(transfer);
+      continue;
+    }
     if (unit.isFused()) {
       ActorIO io;
       io.outputs.push_back(registers.lookup(op.getResult(0)));
@@ -505,17 +637,23 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
       for (Operation *member : unit.ops)
         name += " " + member->getName().stripDialect().str();
       emitActor(name + " #" + std::to_string(position.lookup(&op)), "compute",
-                io, statements, position.lookup(&op));
+                io, statements, position.lookup(&op), computeSink(&op),
+                gated(&op));
       continue;
     }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+        if (stage && getValueStage(value).value_or(0) != stage->stage())
+          continue;
         ActorIO io;
         std::string ptr = pointer(value, io);
-        emitActor("output " + std::to_string(i), "compute", io,
-                  "ctx.storeOutput(" + std::to_string(i) + ", a.piece, " + ptr +
-                      ");",
-                  position.lookup(&op));
+        // A training step's outputs (loss, gradient norm) are final at its
+        // last micro-batch.
+        emitActor(
+            "output " + std::to_string(i), stage ? "output" : "compute", io,
+            "ctx.storeOutput(" + std::to_string(i) + ", a.piece, " + ptr + ");",
+            position.lookup(&op), "",
+            stage && stage->config().microBatches > 1);
       }
       continue;
     }
@@ -553,8 +691,10 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
     std::string statements;
     llvm::raw_string_ostream body(statements);
     bool collective = isa<CollectiveOpInterface>(op);
-    // Local boxing steps (slice, mask, pad) do not communicate.
+    // Local boxing steps (slice, mask, pad) do not communicate. A pipeline
+    // stage runs its collectives in its one scheduled sequence.
     bool communicates =
+        !stage &&
         isa<AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp>(op);
     LogicalResult emitted =
         collective
@@ -565,7 +705,25 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
     emitActor(op.getName().getStringRef().str() + " #" +
                   std::to_string(position.lookup(&op)),
               communicates ? "comm" : "compute", io, statements,
-              position.lookup(&op));
+              position.lookup(&op), computeSink(&op), gated(&op));
+  }
+  if (stage) {
+    // This stage's tasks order its compute; a channel's, its sender's.
+    os << "  static const std::vector<std::pair<int, int>> tasks = "
+       << StageView::taskList(stage->tasks()) << ";\n"
+       << "  g.setSchedule(\"compute\", scheduleSequence(tasks, compute));\n";
+    for (auto &[peer, name] : sendStreams)
+      os << "  g.setSchedule(\"send " << peer << "\", scheduleSequence(tasks, "
+         << name << "));\n";
+    for (auto &[peer, name] : recvStreams)
+      os << "  {\n    static const std::vector<std::pair<int, int>> sender = "
+         << StageView::taskList(stage->tasksOf(peer)) << ";\n"
+         << "    g.setSchedule(\"recv " << peer
+         << "\", scheduleSequence(sender, " << name << "));\n  }\n";
+    for (auto &[peer, name] : sendStreams)
+      channels.insert({stage->stage(), peer});
+    for (auto &[peer, name] : recvStreams)
+      channels.insert({peer, stage->stage()});
   }
   os << "}\n";
   out << actorFunctions << buildText;
@@ -573,11 +731,12 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index) {
 }
 
 std::string tensorSpec(StringRef name, Type type, SbpAttr sbp,
-                       StringRef role = "") {
+                       StringRef role = "", int64_t stage = 0) {
   auto tensor = cast<RankedTensorType>(type);
   return "TensorSpec{" + quoted(name) + ", " + dtypeOf(tensor) + ", " +
          intList(tensor.getShape()) + ", " + quoted(sbpOf(sbp)) +
-         (role.empty() ? "" : ", " + quoted(role)) + "}";
+         (role.empty() && !stage ? "" : ", " + quoted(role)) +
+         (stage ? ", " + std::to_string(stage) : "") + "}";
 }
 
 void ProgramEmitter::emitProgram() {
@@ -585,6 +744,12 @@ void ProgramEmitter::emitProgram() {
   os << "\nstatic Program makeProgram() {\n"
      << "  Program p;\n"
      << "  p.mesh = " << intList(mesh.getShape()) << ";\n";
+  if (pipeline) {
+    os << "  p.stages = " << pipeline->stages << ";\n"
+       << "  p.microBatches = " << pipeline->microBatches << ";\n";
+    for (auto [src, dst] : channels)
+      os << "  p.channels.push_back({" << src << ", " << dst << "});\n";
+  }
   for (BlockArgument arg : first.getArguments()) {
     auto name = first.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
                                                    PxDialect::kNameAttrName);
@@ -603,10 +768,12 @@ void ProgramEmitter::emitProgram() {
     auto global =
         first.getResultAttrOfType<TypeAttr>(i, PxDialect::kGlobalTypeAttrName);
     auto sbp = first.getResultAttrOfType<SbpAttr>(i, PxDialect::kSbpAttrName);
+    Value value = first.getBody().front().getTerminator()->getOperand(i);
     os << "  p.outputs.push_back("
-       << tensorSpec(
-              name ? name.getValue() : StringRef("output" + std::to_string(i)),
-              global ? global.getValue() : first.getResultTypes()[i], sbp)
+       << tensorSpec(name ? name.getValue()
+                          : StringRef("output" + std::to_string(i)),
+                     global ? global.getValue() : first.getResultTypes()[i],
+                     sbp, "", pipeline ? getValueStage(value).value_or(0) : 0)
        << ");\n";
   }
   for (auto &[name, param] : parameters) {
@@ -634,14 +801,10 @@ void ProgramEmitter::emitProgram() {
     }
     os << "    p.parameters.push_back(s);\n  }\n";
   }
-  for (auto [i, func] : llvm::enumerate(classes)) {
-    os << "  p.classes.push_back(RankClass{"
-       << intList(
-              func->getAttrOfType<DenseI64ArrayAttr>(PxDialect::kRanksAttrName)
-                  .asArrayRef())
-       << ", " << arenaBytes[i] << ", " << intList(parameterOffsets[i])
-       << ", build_c" << i << "});\n";
-  }
+  for (const RankBuilder &b : builders)
+    os << "  p.classes.push_back(RankClass{" << intList(b.ranks) << ", "
+       << b.stage << ", " << b.arenaBytes << ", " << intList(b.parameterOffsets)
+       << ", " << b.name << "});\n";
   emitTraining();
   os << "  return p;\n}\n\n"
      << "int main(int argc, char **argv) {\n"
@@ -714,9 +877,18 @@ LogicalResult ProgramEmitter::emit() {
      << "    data.insert(data.end(), element.begin(), element.end());\n"
      << "  return data;\n}\n\n";
   emitParameters();
-  for (auto [i, func] : llvm::enumerate(classes))
-    if (failed(emitClass(func, i)))
-      return failure();
+  for (auto [i, func] : llvm::enumerate(classes)) {
+    if (!pipeline) {
+      if (failed(emitClass(func, i, nullptr)))
+        return failure();
+      continue;
+    }
+    for (int64_t s = 0; s < pipeline->stages; ++s) {
+      StageView stage(*pipeline, s);
+      if (failed(emitClass(func, i, &stage)))
+        return failure();
+    }
+  }
   emitProgram();
   return success();
 }

@@ -282,6 +282,17 @@ LogicalResult cpu_target::emitKernelCall(Operation *op,
            << floats(in[3]) << ");";
         return success();
       })
+      .Case([&](AccumulateOp acc) -> LogicalResult {
+        if (!acc.getType().getElementType().isF32())
+          return acc.emitOpError("the CPU target accumulates f32 values "
+                                 "only, not ")
+                 << acc.getType();
+        // a.piece is the micro-batch of the step.
+        os << "accumulateMean(" << floats(in[0]) << ", " << floats(out[0])
+           << ", " << acc.getType().getNumElements() << ", a.piece, "
+           << acc.getMicroBatches() << ");";
+        return success();
+      })
       .Case([&](AssignOp) {
         // in[0] views the parameter's persistent storage.
         os << "copy(" << in[1] << ", " << in[0] << ");";

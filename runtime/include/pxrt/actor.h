@@ -80,6 +80,14 @@ public:
   /// the data flow between these actors, or run() reports a stall.
   void setStrictOrder(const std::string &stream);
 
+  /// Makes the actors of `stream` act in exactly this sequence in each
+  /// run(): each entry is an actor id, and the actor acts its next piece
+  /// when its turn comes. This is how a pipeline schedule (1F1B, ...) fixes
+  /// the order of the forward and backward work of different pieces. Every
+  /// actor of the stream must appear once per piece of the run
+  /// (std::invalid_argument from run() otherwise).
+  void setSchedule(const std::string &stream, std::vector<int> sequence);
+
   /// Runs `pieces` pieces through the graph and drains it. An exception
   /// thrown by an actor stops the graph: no act starts after it, run()
   /// waits for the acts in flight and rethrows the first exception. The

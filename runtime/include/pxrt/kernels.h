@@ -266,6 +266,13 @@ void adamw(const float *param, const float *grad, const float *expAvg,
 void sgd(const float *param, const float *grad, const float *momentum,
          float *paramOut, float *momentumOut, int64_t n, const float *hyper);
 
+/// Gradient accumulation over the `count` micro-batches of a step: for
+/// micro-batch `piece`, acc = x (the first), acc += x (the others), and
+/// after the last acc /= count. Summed in micro-batch order, so every
+/// pipeline layout gets the same bits.
+void accumulateMean(const float *x, float *acc, int64_t n, int64_t piece,
+                    int64_t count);
+
 } // namespace pxrt::cpu
 
 #endif // PXRT_KERNELS_H

@@ -36,6 +36,8 @@ struct TensorSpec {
   /// int32 [B, T], filled from the token data each step) or "hyper" (f32
   /// [train::kHyperCount], filled from the optimizer flags each step).
   std::string role;
+  /// Outputs only: the pipeline stage whose ranks compute it.
+  int stage = 0;
 };
 
 /// Defaults of the training flags of a generated program (the compiler
@@ -75,9 +77,12 @@ struct ParameterSpec {
 
 class RankContext;
 
-/// The ranks that share one per-rank function (same local shapes).
+/// The ranks that share one per-rank function (same local shapes) on one
+/// pipeline stage. Rank r is mesh rank r % prod(mesh) of stage
+/// r / prod(mesh).
 struct RankClass {
   std::vector<int> ranks;
+  int stage = 0;
   size_t arenaBytes = 0;
   /// Arena offset of each parameter (indexed like Program::parameters);
   /// -1 when this class does not use it.
@@ -87,7 +92,15 @@ struct RankClass {
 };
 
 struct Program {
+  /// The mesh of one pipeline stage; the job has stages * prod(mesh) ranks.
   std::vector<int64_t> mesh;
+  int stages = 1;
+  /// Pieces per step: each step runs the graph for this many micro-batches
+  /// (a training step's tokens and labels are split into them).
+  int microBatches = 1;
+  /// The (source stage, destination stage) pairs that exchange tensors;
+  /// each gets its own communicator per mesh coordinate.
+  std::vector<std::pair<int, int>> channels;
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
   std::vector<ParameterSpec> parameters;
@@ -101,26 +114,38 @@ struct Program {
 /// What a rank's builder and actors use at run time.
 class RankContext {
 public:
+  /// `channels[i]` is this rank's end of Program::channels[i] (null where
+  /// this rank's stage is not one of its ends).
   RankContext(const Program &program, int rank, ActorGraph &graph,
-              std::vector<Communicator *> axisComms);
+              std::vector<Communicator *> axisComms,
+              std::vector<Communicator *> channels = {});
   ~RankContext();
 
   int rank() const { return rankIndex; }
+  int stage() const { return stageIndex; }
   /// This rank's coordinate on mesh axis `axis`.
   int64_t coord(int axis) const { return coords[axis]; }
   ActorGraph &graph() { return actorGraph; }
   /// The group of ranks that differ from this one only on mesh axis `axis`
   /// (rank order in the group = coordinate on the axis).
   Communicator &axis(int axis) { return *axisComms[axis]; }
+  /// Point-to-point between this rank and the rank at the same mesh
+  /// coordinate of stage `peer`, over the channel (src, dst) of
+  /// Program::channels (std::invalid_argument if it is not one).
+  void send(int dstStage, const void *buffer, size_t count, DType type,
+            Stream &stream);
+  void recv(int srcStage, void *buffer, size_t count, DType type,
+            Stream &stream);
 
   /// Offset along `dim` of this rank's piece of a tensor of `shape`
   /// distributed as `sbp` (nested splits, remainders to the first ranks).
   int64_t pieceOffset(const std::vector<int64_t> &shape, const std::string &sbp,
                       int dim) const;
 
-  /// Copies this rank's piece of input `index` for step `piece` into `dst`.
-  /// Inputs with a role get the current training step's data: their rows
-  /// of the batch (tokens, labels) or the hyper vector.
+  /// Copies this rank's piece of input `index` for `piece` (the micro-batch
+  /// of the current step) into `dst`. Inputs with a role get the current
+  /// training step's data: their rows of the micro-batch (tokens, labels)
+  /// or the hyper vector.
   void loadInput(int index, int64_t piece, void *dst);
   /// Hands this rank's piece of output `index` for step `piece` over.
   void storeOutput(int index, int64_t piece, const void *src);
@@ -130,12 +155,23 @@ public:
 
 private:
   const Program &program;
+  Communicator &channel(int src, int dst);
+
   int rankIndex;
+  int stageIndex;
   std::vector<int64_t> coords;
   ActorGraph &actorGraph;
   std::vector<Communicator *> axisComms;
+  std::vector<Communicator *> channelComms;
   std::unique_ptr<State> stateData;
 };
+
+/// The sequence of actor ids a pipeline stage's stream runs in one step:
+/// for each task (phase, micro-batch) of its schedule, in order, the
+/// actors of that phase (ActorGraph::setSchedule).
+std::vector<int>
+scheduleSequence(const std::vector<std::pair<int, int>> &tasks,
+                 const std::vector<std::vector<int>> &phaseActors);
 
 /// main() of a generated program: `OUT/model --help` lists the options.
 /// Returns the process exit code.

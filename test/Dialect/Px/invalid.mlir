@@ -1150,8 +1150,8 @@ func.func @mesh_on_argument(%a: tensor<4xf32> {px.mesh = @m}) {
 
 // -----
 
-// expected-error @+1 {{unknown px attribute 'px.phase'}}
-func.func private @unknown_result_attribute() -> (tensor<4xf32> {px.phase = 0 : i64})
+// expected-error @+1 {{unknown px attribute 'px.colour'}}
+func.func private @unknown_result_attribute() -> (tensor<4xf32> {px.colour = 0 : i64})
 
 // -----
 
@@ -1210,4 +1210,34 @@ func.func @sgd_hyper_not_vector(%w: tensor<4xf32>, %h: tensor<f32>) {
 // expected-error @+1 {{px.role must be "tokens", "labels" or "hyper"}}
 func.func @bad_role(%x: tensor<4xi64> {px.role = "inputs"}) {
   return
+}
+
+// -----
+
+func.func @bad_phase(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{px.phase must be "forward", "backward" or "update"}}
+  %0 = px.exp %x {px.phase = "sideways"} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{px.pipeline must be a module's {stages, micro_batches, virtual_stages} (positive integers) and schedule (a string)}}
+module attributes {px.pipeline = {stages = 0 : i64, micro_batches = 1 : i64, virtual_stages = 1 : i64, schedule = "1f1b"}} {
+}
+
+// -----
+
+func.func @transfer_to_itself(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'px.transfer' op moves a value from stage 1 to itself}}
+  %0 = px.transfer %x {src_stage = 1 : i64, dst_stage = 1 : i64} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @accumulate_once(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'px.accumulate' op attribute 'micro_batches' failed to satisfy constraint}}
+  %0 = px.accumulate %x {micro_batches = 1 : i64} : tensor<4xf32>
+  return %0 : tensor<4xf32>
 }

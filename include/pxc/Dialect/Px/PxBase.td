@@ -31,7 +31,15 @@ def Px_Dialect : Dialect {
     /// Distribution an op expects of its operands (the chosen signature's
     /// inputs); px-insert-boxing makes the producers' px.sbp match it.
     static constexpr ::llvm::StringLiteral kSbpInAttrName = "px.sbp_in";
+    /// The pipeline stage an op runs on (px-pipeline-partition).
     static constexpr ::llvm::StringLiteral kStageAttrName = "px.stage";
+    /// The part of a training step an op belongs to: "forward" (when
+    /// absent), "backward" (px-autodiff), "update" (px-apply-optimizer).
+    /// Pipeline schedules order work by it.
+    static constexpr ::llvm::StringLiteral kPhaseAttrName = "px.phase";
+    /// On the module: the pipeline configuration, a dictionary
+    /// {stages, micro_batches, schedule, virtual_stages}.
+    static constexpr ::llvm::StringLiteral kPipelineAttrName = "px.pipeline";
     /// On a per-rank function: the linear ranks (row-major over the mesh)
     /// that run it. Values in it have local shapes.
     static constexpr ::llvm::StringLiteral kRanksAttrName = "px.ranks";

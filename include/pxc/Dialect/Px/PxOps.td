@@ -546,6 +546,53 @@ def Px_AssignOp : Px_Op<"assign", [AllTypesMatch<["parameter", "value"]>,
 }
 
 //===----------------------------------------------------------------------===//
+// Pipelines
+//===----------------------------------------------------------------------===//
+
+def Px_AccumulateOp : Px_Op<"accumulate", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+  let summary = "Mean of a value over the micro-batches of a step";
+  let description = [{
+    ```mlir
+    %g = px.accumulate %g_mb {micro_batches = 4 : i64} : tensor<64x64xf32>
+    ```
+    The step runs the ops that `input` depends on once per micro-batch;
+    `result` is the mean of their `micro_batches` values, summed in
+    micro-batch order and scaled once, and the ops that use it run once per
+    step, after the last micro-batch. px-accumulate-gradients puts one on
+    the loss and on every gradient, so that the update sees the gradient of
+    the mean loss over the whole batch.
+  }];
+  let arguments = (ins Px_FloatTensor:$input,
+                       ConfinedAttr<I64Attr, [IntMinValue<2>]>:$micro_batches);
+  let results = (outs Px_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Px_TransferOp : Px_Op<"transfer", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<Px_SbpInterface>]> {
+  let summary = "Moves a value from one pipeline stage to another";
+  let description = [{
+    ```mlir
+    %y = px.transfer %x {src_stage = 0 : i64, dst_stage = 1 : i64}
+        : tensor<8x64xf32>
+    ```
+    `input` is computed on stage `src_stage`; `result` is the same value
+    on stage `dst_stage`, with the same distribution over the stage's mesh:
+    the rank at each mesh coordinate of the source stage sends its piece to
+    the rank at the same coordinate of the destination stage. The IR keeps
+    one global view of every stage, so one op stands for the send and the
+    receive; the target emits the two halves on their stages' ranks.
+  }];
+  let arguments = (ins Px_Tensor:$input,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$src_stage,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$dst_stage);
+  let results = (outs Px_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Collectives (inserted by px-insert-boxing)
 //===----------------------------------------------------------------------===//
 

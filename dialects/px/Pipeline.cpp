@@ -1,0 +1,145 @@
+//===- Pipeline.cpp - Pipeline stages and phases of px ops ----------------===//
+
+#include "pxc/Dialect/Px/Pipeline.h"
+
+#include "pxc/Dialect/Px/PxOps.h"
+#include "pxc/Support/LLVM.h"
+
+#include "mlir/IR/Builders.h"
+
+using namespace pxc;
+using namespace pxc::px;
+
+StringRef px::stringifyPhase(Phase phase) {
+  switch (phase) {
+  case Phase::Forward:
+    return "forward";
+  case Phase::Backward:
+    return "backward";
+  case Phase::Update:
+    return "update";
+  }
+  llvm_unreachable("unknown phase");
+}
+
+std::optional<PipelineConfig> px::getPipelineConfig(ModuleOp module) {
+  auto dict =
+      module->getAttrOfType<DictionaryAttr>(PxDialect::kPipelineAttrName);
+  if (!dict)
+    return std::nullopt;
+  PipelineConfig config;
+  auto integer = [&](StringRef key, int64_t &into) {
+    if (auto value = dict.getAs<IntegerAttr>(key))
+      into = value.getInt();
+  };
+  integer("stages", config.stages);
+  integer("micro_batches", config.microBatches);
+  integer("virtual_stages", config.virtualStages);
+  if (auto schedule = dict.getAs<StringAttr>("schedule"))
+    config.schedule = schedule.str();
+  return config;
+}
+
+void px::setPipelineConfig(ModuleOp module, const PipelineConfig &config) {
+  Builder b(module.getContext());
+  module->setAttr(
+      PxDialect::kPipelineAttrName,
+      b.getDictionaryAttr(
+          {b.getNamedAttr("micro_batches",
+                          b.getI64IntegerAttr(config.microBatches)),
+           b.getNamedAttr("schedule", b.getStringAttr(config.schedule)),
+           b.getNamedAttr("stages", b.getI64IntegerAttr(config.stages)),
+           b.getNamedAttr("virtual_stages",
+                          b.getI64IntegerAttr(config.virtualStages))}));
+}
+
+std::optional<int64_t> px::getStage(Operation *op) {
+  if (auto stage = op->getAttrOfType<IntegerAttr>(PxDialect::kStageAttrName))
+    return stage.getInt();
+  return std::nullopt;
+}
+
+void px::setStage(Operation *op, int64_t stage) {
+  op->setAttr(PxDialect::kStageAttrName,
+              IntegerAttr::get(IntegerType::get(op->getContext(), 64), stage));
+}
+
+std::optional<Phase> px::getPhase(Operation *op) {
+  auto phase = op->getAttrOfType<StringAttr>(PxDialect::kPhaseAttrName);
+  if (!phase)
+    return std::nullopt;
+  if (phase.getValue() == "backward")
+    return Phase::Backward;
+  if (phase.getValue() == "update")
+    return Phase::Update;
+  return Phase::Forward;
+}
+
+void px::setPhase(Operation *op, Phase phase) {
+  op->setAttr(PxDialect::kPhaseAttrName,
+              StringAttr::get(op->getContext(), stringifyPhase(phase)));
+}
+
+std::optional<int64_t> px::getValueStage(Value value) {
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  if (auto transfer = dyn_cast<TransferOp>(def))
+    return transfer.getDstStage();
+  return getStage(def);
+}
+
+std::optional<int64_t> px::getUseStage(OpOperand &use) {
+  if (auto transfer = dyn_cast<TransferOp>(use.getOwner()))
+    return transfer.getSrcStage();
+  return getStage(use.getOwner());
+}
+
+void px::inferPipelinePlacement(Block &block) {
+  auto earlier = [](std::optional<int64_t> a, std::optional<int64_t> b) {
+    return !a ? b : (!b ? a : std::min(a, b));
+  };
+  auto later = [](std::optional<int64_t> a, std::optional<int64_t> b) {
+    return !a ? b : (!b ? a : std::max(a, b));
+  };
+  // Phases from users (backwards), stages from operands (forwards), then
+  // whatever is left from the other side.
+  for (Operation &op : llvm::reverse(block)) {
+    if (op.hasTrait<OpTrait::IsTerminator>() || getPhase(&op))
+      continue;
+    std::optional<int64_t> phase;
+    for (Operation *user : op.getUsers())
+      if (std::optional<Phase> p = getPhase(user))
+        phase = earlier(phase, static_cast<int64_t>(*p));
+    if (phase)
+      setPhase(&op, static_cast<Phase>(*phase));
+  }
+  for (Operation &op : block) {
+    if (op.hasTrait<OpTrait::IsTerminator>())
+      continue;
+    if (!getPhase(&op)) {
+      std::optional<int64_t> phase;
+      for (Value operand : op.getOperands())
+        if (Operation *def = operand.getDefiningOp())
+          if (std::optional<Phase> p = getPhase(def))
+            phase = later(phase, static_cast<int64_t>(*p));
+      setPhase(&op, static_cast<Phase>(phase.value_or(0)));
+    }
+    if (isa<TransferOp>(op) || getStage(&op))
+      continue;
+    std::optional<int64_t> stage;
+    for (Value operand : op.getOperands())
+      stage = later(stage, getValueStage(operand));
+    if (stage)
+      setStage(&op, *stage);
+  }
+  for (Operation &op : llvm::reverse(block)) {
+    if (op.hasTrait<OpTrait::IsTerminator>() || isa<TransferOp>(op) ||
+        getStage(&op))
+      continue;
+    std::optional<int64_t> stage;
+    for (OpOperand &use : op.getUses())
+      stage = earlier(stage, getUseStage(use));
+    setStage(&op, stage.value_or(0));
+  }
+}

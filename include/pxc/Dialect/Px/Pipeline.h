@@ -1,0 +1,62 @@
+//===- Pipeline.h - Pipeline stages and phases of px ops --------*- C++ -*-===//
+//
+// A pipelined program keeps one global view of every stage: ops carry the
+// stage they run on (px.stage) and the part of the step they belong to
+// (px.phase), values cross stages only through px.transfer, and the module
+// holds the configuration (px.pipeline). These helpers read and complete
+// that placement; passes that create ops call inferPipelinePlacement so
+// that the new ops inherit it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PXC_DIALECT_PX_PIPELINE_H
+#define PXC_DIALECT_PX_PIPELINE_H
+
+#include "mlir/IR/Block.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <optional>
+#include <string>
+
+namespace pxc::px {
+
+/// In the order a micro-batch goes through them.
+enum class Phase { Forward = 0, Backward = 1, Update = 2 };
+
+llvm::StringRef stringifyPhase(Phase phase);
+
+/// The module's px.pipeline configuration.
+struct PipelineConfig {
+  int64_t stages = 1;
+  int64_t microBatches = 1;
+  int64_t virtualStages = 1;
+  std::string schedule = "1f1b";
+};
+
+std::optional<PipelineConfig> getPipelineConfig(mlir::ModuleOp module);
+void setPipelineConfig(mlir::ModuleOp module, const PipelineConfig &config);
+
+/// px.stage of `op` (nullopt when unset; px.transfer has none).
+std::optional<int64_t> getStage(mlir::Operation *op);
+void setStage(mlir::Operation *op, int64_t stage);
+/// px.phase of `op` (nullopt when unset).
+std::optional<Phase> getPhase(mlir::Operation *op);
+void setPhase(mlir::Operation *op, Phase phase);
+
+/// The stage whose ranks hold `value`: its producer's, the destination of
+/// a transfer; nullopt for block arguments (each stage loads its own) and
+/// unplaced producers.
+std::optional<int64_t> getValueStage(mlir::Value value);
+/// The stage on which `use`'s owner reads it (a transfer reads on its
+/// source stage).
+std::optional<int64_t> getUseStage(mlir::OpOperand &use);
+
+/// Places the ops of `block` that lack a stage or phase: the stage of their
+/// latest operand (else of their earliest user), the phase of their
+/// earliest user (else of their latest operand); forward when nothing
+/// decides. Linear in the size of the block.
+void inferPipelinePlacement(mlir::Block &block);
+
+} // namespace pxc::px
+
+#endif // PXC_DIALECT_PX_PIPELINE_H

@@ -1,0 +1,90 @@
+//===- Schedule.h - Per-device task order of pipeline schedules -*- C++ -*-===//
+//
+// The order in which each pipeline device runs the forward, backward,
+// weight-gradient and optimizer work of one training step under GPipe,
+// 1F1B, Megatron-LM's interleaved 1F1B and Zero Bubble's ZB-H1. The
+// pipeline passes lower these lists into each device's program and size
+// the stashed-activation buffers with liveSlots(); `pxc simulate` replays
+// them. Plain C++17, no MLIR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PXC_PIPELINE_SCHEDULE_H
+#define PXC_PIPELINE_SCHEDULE_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pxc::pipeline {
+
+/// Work of one micro-batch on one model chunk. Backward is the whole
+/// backward when the schedule does not split it, else only the
+/// input-gradient part (ZB's "B"); Weight is the weight-gradient part (ZB's
+/// "W"); Update is the optimizer work of the step, which runs after the
+/// micro-batch's last backward task of that chunk (the generated program
+/// skips it for every micro-batch but the last).
+enum class Phase : uint8_t { Forward, Backward, Weight, Update };
+
+enum class ScheduleKind : uint8_t {
+  GPipe,
+  OneFOneB,
+  Interleaved,
+  ZeroBubbleH1
+};
+
+/// "gpipe", "1f1b", "interleaved" or "zb-h1"; nullopt for anything else.
+std::optional<ScheduleKind> parseScheduleKind(std::string_view name);
+/// The name parseScheduleKind() accepts.
+const char *toString(ScheduleKind kind);
+/// "F", "B", "W" or "U".
+const char *toString(Phase phase);
+
+/// Whether the schedule splits the backward into Backward and Weight tasks.
+inline bool splitsBackward(ScheduleKind kind) {
+  return kind == ScheduleKind::ZeroBubbleH1;
+}
+
+struct ScheduleConfig {
+  ScheduleKind kind;
+  int stages;
+  int microBatches;
+  /// Model chunks per device; only the interleaved schedule has several.
+  int virtualStages = 1;
+  /// False: one inference pass, forwards only.
+  bool training = true;
+};
+
+/// "" when the configuration is valid, else a one-line message for users:
+/// at least 1 stage and 1 micro-batch, at least 2 virtual stages for the
+/// interleaved schedule and exactly 1 for the others, and micro-batches a
+/// multiple of stages for the interleaved schedule (as in Megatron-LM).
+std::string validate(const ScheduleConfig &config);
+
+/// One task of a device. Chunk c on device d is model stage
+/// c * stages + d.
+struct Task {
+  Phase phase;
+  int microBatch;
+  int chunk = 0;
+};
+
+/// The order in which `device` (0..stages-1) runs its tasks in one training
+/// step, or in one inference pass when !config.training (forwards only, no
+/// Update). The configuration must validate().
+std::vector<Task> buildSchedule(const ScheduleConfig &config, int device);
+
+/// Slots a buffer needs: the largest number of micro-batches k for which,
+/// at some point of `tasks` (run one after the other), task
+/// (from, k, fromChunk) has started and task (to, k, toChunk) has not
+/// completed; at least 1. A micro-batch without the `to` task keeps its
+/// slot to the end. The compiler sizes registers of stashed activations
+/// with this.
+int liveSlots(const std::vector<Task> &tasks, Phase from, int fromChunk,
+              Phase to, int toChunk);
+
+} // namespace pxc::pipeline
+
+#endif // PXC_PIPELINE_SCHEDULE_H

@@ -1,0 +1,202 @@
+//===- Schedule.cpp - Per-device task order of pipeline schedules ---------===//
+//
+// 1F1B and ZB-H1 share one generator: round x of device d runs F(x), then
+// B(x - (p-1-d)), then (ZB-H1) W(x - (p-1)), skipping indices outside
+// 0..m-1. The lag of B keeps p-d micro-batches in flight, which is
+// Megatron-LM's warm-up / steady state / cool-down; the longer lag of W
+// moves weight gradients into the bubbles of the cool-down, which is ZB-H1
+// as drawn in Qi et al. 2023. The interleaved schedule follows Megatron-LM's
+// forward_backward_pipelining_with_interleaving: forwards visit the chunks
+// in groups of p micro-batches, backwards the chunks in reverse.
+//
+//===----------------------------------------------------------------------===//
+
+#include "pxc/Pipeline/Schedule.h"
+
+#include <algorithm>
+#include <cassert>
+
+using namespace pxc::pipeline;
+
+std::optional<ScheduleKind>
+pxc::pipeline::parseScheduleKind(std::string_view name) {
+  for (ScheduleKind kind :
+       {ScheduleKind::GPipe, ScheduleKind::OneFOneB, ScheduleKind::Interleaved,
+        ScheduleKind::ZeroBubbleH1})
+    if (name == toString(kind))
+      return kind;
+  return std::nullopt;
+}
+
+const char *pxc::pipeline::toString(ScheduleKind kind) {
+  switch (kind) {
+  case ScheduleKind::GPipe:
+    return "gpipe";
+  case ScheduleKind::OneFOneB:
+    return "1f1b";
+  case ScheduleKind::Interleaved:
+    return "interleaved";
+  case ScheduleKind::ZeroBubbleH1:
+    return "zb-h1";
+  }
+  return "?";
+}
+
+const char *pxc::pipeline::toString(Phase phase) {
+  switch (phase) {
+  case Phase::Forward:
+    return "F";
+  case Phase::Backward:
+    return "B";
+  case Phase::Weight:
+    return "W";
+  case Phase::Update:
+    return "U";
+  }
+  return "?";
+}
+
+std::string pxc::pipeline::validate(const ScheduleConfig &config) {
+  if (config.stages < 1)
+    return "a pipeline needs at least 1 stage, got " +
+           std::to_string(config.stages);
+  if (config.microBatches < 1)
+    return "a pipeline needs at least 1 micro-batch, got " +
+           std::to_string(config.microBatches);
+  bool interleaved = config.kind == ScheduleKind::Interleaved;
+  if (interleaved && config.virtualStages < 2)
+    return "the interleaved schedule needs at least 2 virtual stages per "
+           "device, got " +
+           std::to_string(config.virtualStages);
+  if (!interleaved && config.virtualStages != 1)
+    return std::string("only the interleaved schedule has virtual stages; ") +
+           toString(config.kind) + " needs 1, got " +
+           std::to_string(config.virtualStages);
+  if (interleaved && config.microBatches % config.stages != 0)
+    return "the interleaved schedule needs micro-batches (" +
+           std::to_string(config.microBatches) +
+           ") to be a multiple of stages (" + std::to_string(config.stages) +
+           "), as in Megatron-LM";
+  return "";
+}
+
+namespace {
+
+/// Appends tasks, putting the Update of a micro-batch and chunk right after
+/// its last backward-type task (Backward, or Weight when split).
+struct Builder {
+  std::vector<Task> tasks;
+  bool split;
+
+  void forward(int k, int chunk) {
+    tasks.push_back({Phase::Forward, k, chunk});
+  }
+  void backward(int k, int chunk) {
+    tasks.push_back({Phase::Backward, k, chunk});
+    if (!split)
+      tasks.push_back({Phase::Update, k, chunk});
+  }
+  void weight(int k, int chunk) {
+    tasks.push_back({Phase::Weight, k, chunk});
+    tasks.push_back({Phase::Update, k, chunk});
+  }
+};
+
+void gpipe(Builder &b, int m) {
+  for (int k = 0; k < m; ++k)
+    b.forward(k, 0);
+  for (int k = 0; k < m; ++k)
+    b.backward(k, 0);
+}
+
+/// 1F1B, and ZB-H1 when b.split (see the file comment).
+void oneFOneB(Builder &b, int p, int m, int device) {
+  int backwardLag = p - 1 - device;
+  int weightLag = p - 1;
+  for (int x = 0; x < m + p - 1; ++x) {
+    if (x < m)
+      b.forward(x, 0);
+    if (int k = x - backwardLag; k >= 0 && k < m)
+      b.backward(k, 0);
+    if (int k = x - weightLag; b.split && k >= 0 && k < m)
+      b.weight(k, 0);
+  }
+}
+
+/// Megatron-LM's interleaved 1F1B. Virtual index i counts the device's
+/// forwards (or backwards) in order; groups of p * v indices cover p
+/// micro-batches on every chunk.
+void interleaved(Builder &b, int p, int m, int v, int device, bool training) {
+  int group = p * v;
+  auto microBatch = [&](int i) { return i / group * p + i % p; };
+  auto forward = [&](int i) { b.forward(microBatch(i), i % group / p); };
+  auto backward = [&](int i) {
+    b.backward(microBatch(i), v - 1 - i % group / p);
+  };
+  int total = m * v;
+  int warmup =
+      training ? std::min((p - device - 1) * 2 + (v - 1) * p, total) : total;
+  for (int i = 0; i < warmup; ++i)
+    forward(i);
+  if (!training)
+    return;
+  for (int i = 0; i < total - warmup; ++i) {
+    forward(warmup + i);
+    backward(i);
+  }
+  for (int i = total - warmup; i < total; ++i)
+    backward(i);
+}
+
+} // namespace
+
+std::vector<Task> pxc::pipeline::buildSchedule(const ScheduleConfig &config,
+                                               int device) {
+  assert(validate(config).empty() && "buildSchedule() needs a valid config");
+  assert(device >= 0 && device < config.stages && "device out of range");
+  int p = config.stages, m = config.microBatches;
+  Builder b{{}, splitsBackward(config.kind)};
+  if (config.kind == ScheduleKind::Interleaved) {
+    interleaved(b, p, m, config.virtualStages, device, config.training);
+  } else if (!config.training) {
+    for (int k = 0; k < m; ++k)
+      b.forward(k, 0);
+  } else if (config.kind == ScheduleKind::GPipe) {
+    gpipe(b, m);
+  } else {
+    oneFOneB(b, p, m, device);
+  }
+  return std::move(b.tasks);
+}
+
+int pxc::pipeline::liveSlots(const std::vector<Task> &tasks, Phase from,
+                             int fromChunk, Phase to, int toChunk) {
+  // Micro-batch k holds a slot while the running task's index is in
+  // [first[k], last[k]]: from its `from` task to its `to` task inclusive.
+  int n = static_cast<int>(tasks.size());
+  std::vector<int> first, last;
+  for (int i = 0; i < n; ++i) {
+    const Task &task = tasks[i];
+    size_t k = static_cast<size_t>(task.microBatch);
+    if (k >= first.size()) {
+      first.resize(k + 1, n);
+      last.resize(k + 1, n);
+    }
+    if (task.phase == from && task.chunk == fromChunk)
+      first[k] = std::min(first[k], i);
+    if (task.phase == to && task.chunk == toChunk)
+      last[k] = std::min(last[k], i);
+  }
+  // Sweep the intervals: +1 at their first index, -1 after their last.
+  std::vector<int> delta(n + 2, 0);
+  for (size_t k = 0; k < first.size(); ++k) {
+    if (first[k] >= n || last[k] < first[k])
+      continue;
+    ++delta[first[k]];
+    --delta[last[k] + 1];
+  }
+  int live = 0, most = 1;
+  for (int i = 0; i < n; ++i)
+    most = std::max(most, live += delta[i]);
+  return most;
+}
