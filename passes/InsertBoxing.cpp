@@ -72,7 +72,9 @@ private:
   std::map<Operation *, cost::CostModel> models;
   /// What the chains of a value built, in program order: the value in one
   /// more distribution each.
-  llvm::DenseMap<Value, SmallVector<Value>> chains;
+  /// Keyed by the pipeline stage that reads them too (-1 without stages):
+  /// a function argument is read on several stages, each boxes its own.
+  llvm::DenseMap<std::pair<Value, int64_t>, SmallVector<Value>> chains;
 };
 
 } // namespace
@@ -170,7 +172,12 @@ FailureOr<cost::CostModel *> Boxer::costModel(MeshOp mesh,
 }
 
 FailureOr<Value> Boxer::box(Value value, SbpAttr target, Operation *consumer) {
-  SmallVector<Value> &chain = chains[value];
+  int64_t stage = -1;
+  if (auto transfer = dyn_cast<TransferOp>(consumer))
+    stage = transfer.getSrcStage();
+  else
+    stage = getStage(consumer).value_or(-1);
+  SmallVector<Value> &chain = chains[{value, stage}];
   for (Value built : chain)
     if (getSbp(built) == target)
       return built;

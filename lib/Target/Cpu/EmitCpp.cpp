@@ -260,6 +260,8 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
   // at its last op and keeps its intermediates in registers. Fusion never
   // crosses stages (values arrive through transfers).
   Block &body = func.getBody().front();
+  if (stage && failed(stage->verify(body)))
+    return failure();
   SmallVector<Unit> units = formUnits(body);
   if (stage)
     llvm::erase_if(units, [&](const Unit &unit) {

@@ -42,6 +42,30 @@ bool StageView::includes(Operation *op) const {
   return getStage(op).value_or(0) == index;
 }
 
+LogicalResult StageView::verify(Block &body) const {
+  for (Operation &op : body) {
+    if (!includes(&op) || receives(&op) ||
+        op.hasTrait<OpTrait::IsTerminator>())
+      continue;
+    for (Value operand : op.getOperands()) {
+      Operation *def = operand.getDefiningOp();
+      if (!def)
+        continue;
+      std::optional<int64_t> stage = getValueStage(operand);
+      if (stage.value_or(0) != index)
+        return op.emitOpError("is on pipeline stage ")
+               << index << " but reads a value of stage " << stage.value_or(0)
+               << " without a px.transfer (run px-insert-transfers)";
+      if (phaseOf(def) > phaseOf(&op) && !isa<ConstantOp, ParameterOp>(def))
+        return op.emitOpError("runs in the ")
+               << pipeline::toString(phaseOf(&op))
+               << " phase but reads a value of the later "
+               << pipeline::toString(phaseOf(def)) << " phase";
+    }
+  }
+  return success();
+}
+
 pipeline::Phase StageView::phaseOf(Operation *op) {
   switch (getPhase(op).value_or(Phase::Forward)) {
   case Phase::Forward:

@@ -40,6 +40,11 @@ public:
   bool sends(mlir::Operation *op) const;
   bool receives(mlir::Operation *op) const;
 
+  /// Fails with a diagnostic when an op of this stage reads a value of
+  /// another stage (not through a px.transfer) or an earlier phase reads a
+  /// later one's value.
+  mlir::LogicalResult verify(mlir::Block &body) const;
+
   /// The schedule's phase of an op (px.phase; forward when unset).
   static pipeline::Phase phaseOf(mlir::Operation *op);
   /// Whether the actor of `op` acts only at the step's last micro-batch
