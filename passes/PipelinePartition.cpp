@@ -123,13 +123,24 @@ Chain buildChain(Block &body, const CostParams &params) {
   return chain;
 }
 
-/// Activations each stage keeps under the schedule (micro-batches).
+/// Micro-batches of activations each model stage keeps alive under the
+/// schedule (model stage j runs on device j % stages as chunk j / stages).
 std::vector<double> inFlight(const PipelineConfig &config) {
+  auto kind = *pipeline::parseScheduleKind(config.schedule);
+  pipeline::ScheduleConfig schedule{
+      kind, static_cast<int>(config.stages),
+      static_cast<int>(config.microBatches),
+      static_cast<int>(config.virtualStages), /*training=*/true};
+  pipeline::Phase last = pipeline::splitsBackward(kind)
+                             ? pipeline::Phase::Weight
+                             : pipeline::Phase::Backward;
   std::vector<double> counts;
-  for (int64_t s = 0; s < config.stages; ++s)
-    counts.push_back(config.schedule == "gpipe"
-                         ? config.microBatches
-                         : std::min(config.stages - s, config.microBatches));
+  for (int64_t j = 0; j < config.stages * config.virtualStages; ++j) {
+    int device = j % config.stages, chunk = j / config.stages;
+    counts.push_back(pipeline::liveSlots(
+        pipeline::buildSchedule(schedule, device), pipeline::Phase::Forward,
+        chunk, last, chunk));
+  }
   return counts;
 }
 
@@ -165,7 +176,9 @@ struct PipelinePartitionPass
                << " work; run px-pipeline-partition before px-autodiff "
                   "(backward ops follow their forward op's stage)";
     Chain chain = buildChain(body, params);
-    chain.problem.stages = config.stages;
+    // The interleaved schedule gives each device several model stages.
+    int64_t modelStages = config.stages * config.virtualStages;
+    chain.problem.stages = modelStages;
     chain.problem.inFlight = inFlight(config);
     chain.problem.memoryLimitBytes = memoryLimitGiB * (1ull << 30);
     std::string error;
@@ -174,7 +187,7 @@ struct PipelinePartitionPass
                   : pipeline::partition(chain.problem, error);
     if (!plan)
       return func.emitOpError("cannot be cut into pipeline stages: ") << error;
-    for (int64_t s = 0; s < config.stages; ++s)
+    for (int64_t s = 0; s < modelStages; ++s)
       for (int i = plan->firstItem[s]; i < plan->firstItem[s + 1]; ++i)
         setStage(chain.ops[i], s);
     placeFollowers(body);

@@ -119,7 +119,9 @@ def PipelinePartition : Pass<"px-pipeline-partition", "mlir::ModuleOp"> {
     while each stage fits the per-device memory limit (parameters with
     their gradients and optimizer states, plus the activations the
     schedule keeps: stage s of 1F1B holds min(stages - s, micro-batches)
-    micro-batches, GPipe all of them). Cuts fall on layer boundaries: the
+    micro-batches, GPipe all of them). With the interleaved schedule there
+    are `stages * virtual-stages` model stages, model stage j on device
+    j % stages. Cuts fall on layer boundaries: the
     positions crossed by the fewest bytes (within 1.5x). An exact dynamic
     program (lib/Pipeline/Partition.cpp). `px.stage` attributes already on
     ops are constraints; `seed` >= 0 picks random valid cuts instead.
