@@ -1,10 +1,12 @@
 //===- Driver.cpp - The pxc command-line driver ---------------------------===//
 //
 // pxc MODEL.onnx|MODEL.mlir [-o OUT] [--emit=mlir] [--mesh=2x4] ...
+// pxc simulate MODEL.onnx|MODEL.mlir [-o OUT] [same options]
 //
 // Loads the model (ONNX import or px IR), declares the device mesh, runs the
 // pxc-parallelize pipeline and writes the requested outputs into OUT (each
-// file written to a temporary name, then renamed).
+// file written to a temporary name, then renamed). `pxc simulate` replays
+// the compiled step on the cluster instead (docs/simulator.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +20,7 @@
 #include "pxc/Passes/Passes.h"
 #include "pxc/Passes/Pipelines.h"
 #include "pxc/Passes/Summary.h"
+#include "pxc/Simulator/Simulator.h"
 #include "pxc/Support/LLVM.h"
 #include "pxc/Target/Cpu/EmitCpp.h"
 
@@ -173,6 +176,15 @@ struct Options {
   cl::opt<bool> summary{"summary",
                         cl::desc("Print a summary of the program to stderr"),
                         cl::cat(pxcCategory)};
+  cl::opt<std::string> computeType{
+      "compute-type",
+      cl::desc("With `pxc simulate`: arithmetic of the matrix products (f32, "
+               "tf32, bf16, f16; default: their element type). bf16 and f16 "
+               "also count f32 activations and their communication at 2 "
+               "bytes (mixed precision)"),
+      cl::cat(pxcCategory)};
+  /// The first argument was `simulate`.
+  bool simulate = false;
 };
 
 /// Prints ONNX-import diagnostics as "model.onnx: error: message"; the
@@ -337,6 +349,16 @@ writeFile(StringRef directory, StringRef name,
   return success();
 }
 
+LogicalResult createOutputDirectory(const Options &opts) {
+  if (llvm::sys::fs::exists(opts.output) &&
+      !llvm::sys::fs::is_directory(opts.output))
+    return fail("cannot create '" + opts.output +
+                "': a file of that name exists");
+  if (std::error_code ec = llvm::sys::fs::create_directories(opts.output))
+    return fail("cannot create '" + opts.output + "': " + ec.message());
+  return success();
+}
+
 LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   std::string emit = emitKind(opts);
   auto printMlir = [&](llvm::raw_ostream &os) {
@@ -362,12 +384,8 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
       return printSource(llvm::outs());
     return fail("--emit=" + emit + " needs an output directory (-o OUT)");
   }
-  if (llvm::sys::fs::exists(opts.output) &&
-      !llvm::sys::fs::is_directory(opts.output))
-    return fail("cannot create '" + opts.output +
-                "': a file of that name exists");
-  if (std::error_code ec = llvm::sys::fs::create_directories(opts.output))
-    return fail("cannot create '" + opts.output + "': " + ec.message());
+  if (failed(createOutputDirectory(opts)))
+    return failure();
 
   SmallString<256> path;
   if (emit == "mlir")
@@ -390,6 +408,54 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
       return fail(error);
   }
   return success();
+}
+
+/// `pxc simulate`: prints the summary and, with -o, writes OUT/trace.json,
+/// OUT/timeline.svg and OUT/simulation.json.
+LogicalResult simulate(ModuleOp module, const Options &opts) {
+  std::string error;
+  std::optional<cost::ClusterSpec> cluster =
+      cost::lookupCluster(opts.cluster, error);
+  if (!cluster)
+    return fail(error);
+  sim::SimulateOptions options;
+  options.cluster = *cluster;
+  if (!opts.computeType.empty()) {
+    options.computeType = cost::parseDType(opts.computeType);
+    if (!options.computeType)
+      return fail("--compute-type must be f32, tf32, bf16 or f16, not '" +
+                  opts.computeType + "'");
+  }
+  FailureOr<sim::PlanSimulation> simulation =
+      sim::simulatePlan(module, options);
+  if (failed(simulation))
+    return failure();
+  sim::printSummary(*simulation, llvm::outs());
+  if (opts.output.empty())
+    return success();
+  if (failed(createOutputDirectory(opts)))
+    return failure();
+  SmallString<256> path;
+  auto print = [](std::string text) {
+    return [text = std::move(text)](llvm::raw_ostream &os) {
+      os << text;
+      return success();
+    };
+  };
+  return success(
+      succeeded(writeFile(opts.output, "trace.json",
+                          print(pipeline::chromeTrace(simulation->result)),
+                          path)) &&
+      succeeded(writeFile(opts.output, "timeline.svg",
+                          print(pipeline::svgTimeline(simulation->result)),
+                          path)) &&
+      succeeded(writeFile(
+          opts.output, "simulation.json",
+          [&](llvm::raw_ostream &os) {
+            sim::printJson(*simulation, os);
+            return success();
+          },
+          path)));
 }
 
 /// Pipeline flags: positive counts; micro-batches only make a training step.
@@ -425,8 +491,19 @@ LogicalResult checkTrainFlags(const Options &opts) {
   return success();
 }
 
+/// Flags of one of `pxc` and `pxc simulate` only.
+LogicalResult checkSimulateFlags(const Options &opts) {
+  if (opts.simulate && opts.emit.getNumOccurrences())
+    return fail("pxc simulate writes trace.json, timeline.svg and "
+                "simulation.json; --emit is for compiling");
+  if (!opts.simulate && opts.computeType.getNumOccurrences())
+    return fail("--compute-type needs `pxc simulate`");
+  return success();
+}
+
 LogicalResult run(const Options &opts) {
-  if (failed(checkTrainFlags(opts)) || failed(checkPipelineFlags(opts)))
+  if (failed(checkTrainFlags(opts)) || failed(checkPipelineFlags(opts)) ||
+      failed(checkSimulateFlags(opts)))
     return failure();
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -449,7 +526,8 @@ LogicalResult run(const Options &opts) {
   if (!module || failed(declareMesh(*module, opts)))
     return failure();
   // Code runs on a mesh: a program without one runs on a single device.
-  if (needsCode(emitKind(opts)) && module->getOps<px::MeshOp>().empty()) {
+  if ((opts.simulate || needsCode(emitKind(opts))) &&
+      module->getOps<px::MeshOp>().empty()) {
     OpBuilder builder = OpBuilder::atBlockBegin(module->getBody());
     px::MeshOp::create(builder, module->getLoc(), "mesh", ArrayRef<int64_t>{1},
                        ArrayAttr());
@@ -474,6 +552,8 @@ LogicalResult run(const Options &opts) {
   buildParallelizePipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return failure();
+  if (opts.simulate)
+    return simulate(*module, opts);
   if (failed(writeOutputs(*module, opts)))
     return failure();
   if (opts.summary)
@@ -486,12 +566,21 @@ LogicalResult run(const Options &opts) {
 int pxc::runDriver(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   Options opts;
+  // `pxc simulate MODEL ...` takes the options of `pxc MODEL ...`.
+  SmallVector<char *> args(argv, argv + argc);
+  if (args.size() > 1 && StringRef(args[1]) == "simulate") {
+    opts.simulate = true;
+    args.erase(args.begin() + 1);
+  }
   cl::HideUnrelatedOptions(pxcCategory);
   cl::ParseCommandLineOptions(
-      argc, argv,
+      int(args.size()), args.data(),
       "pxc: ahead-of-time parallelization compiler\n\n"
       "  pxc MODEL.onnx|MODEL.mlir [-o OUT] [--emit=mlir] [--mesh=2x4]\n"
-      "      [--cluster=dgx-a100] [--memory-limit=GB] [--sbp=NAME=S(0),B]\n");
+      "      [--cluster=dgx-a100] [--memory-limit=GB] [--sbp=NAME=S(0),B]\n"
+      "  pxc simulate MODEL.onnx|MODEL.mlir [-o OUT] [--compute-type=bf16]\n"
+      "      [the options above]: step time, bubble, memory, communication;\n"
+      "      OUT/trace.json, OUT/timeline.svg, OUT/simulation.json\n");
   if (opts.listOnnxOps) {
     for (const std::string &op : getSupportedOnnxOps())
       llvm::outs() << op << "\n";

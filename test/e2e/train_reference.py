@@ -41,6 +41,9 @@ def main():
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--seq", type=int, default=16)
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--micro-batches", type=int, default=1,
+                    help="gradient accumulation, nanoGPT-style: each of M "
+                    "chunks of the batch backpropagates loss / M")
     ap.add_argument("--optimizer", default="adamw")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--min-lr", type=float, default=0.0)
@@ -78,10 +81,14 @@ def main():
         for group in opt.param_groups:
             group["lr"] = get_lr(step, a.lr, a.min_lr, a.warmup_steps,
                                  a.decay_steps)
-        logits = model(x)
-        loss = F.cross_entropy(logits.reshape(-1, a.vocab), y.reshape(-1))
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        loss = 0.0
+        for xm, ym in zip(x.chunk(a.micro_batches), y.chunk(a.micro_batches)):
+            logits = model(xm)
+            part = F.cross_entropy(logits.reshape(-1, a.vocab),
+                                   ym.reshape(-1)) / a.micro_batches
+            part.backward()
+            loss = loss + part.detach()
         max_norm = a.clip_norm if a.clip_norm > 0 else math.inf
         norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
         opt.step()
