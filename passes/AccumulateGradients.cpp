@@ -66,12 +66,13 @@ struct AccumulateGradientsPass
     if (!config) {
       module.emitError("px-accumulate-gradients: run px-pipeline-partition "
                        "(with micro-batches=")
-          << microBatches << ") before px-autodiff";
+          << static_cast<int64_t>(microBatches) << ") before px-autodiff";
       return signalPassFailure();
     }
     if (config->microBatches != microBatches) {
       module.emitError("px-accumulate-gradients: micro-batches=")
-          << microBatches << " but the pipeline has " << config->microBatches;
+          << static_cast<int64_t>(microBatches) << " but the pipeline has "
+          << config->microBatches;
       return signalPassFailure();
     }
     auto func = module.lookupSymbol<func::FuncOp>("main");

@@ -62,8 +62,8 @@ double tensorBytes(Type type, bool halfFloats) {
     return 0;
   Type element = tensor.getElementType();
   unsigned bits = element.isF32() && halfFloats ? 16
-                  : element.isIntOrFloat()      ? element.getIntOrFloatBitWidth()
-                                                : 0;
+                  : element.isIntOrFloat() ? element.getIntOrFloatBitWidth()
+                                           : 0;
   // i1 takes a byte.
   return double(tensor.getNumElements()) * ((bits + 7) / 8);
 }
@@ -160,8 +160,7 @@ void PlanCoster::findInputGradientOps() {
     for (Value operand : op->getOperands()) {
       Operation *producer = operand.getDefiningOp();
       if (!producer || isa<TransferOp>(producer) ||
-          getPhase(producer) != Phase::Backward ||
-          perStepOps.count(producer) ||
+          getPhase(producer) != Phase::Backward || perStepOps.count(producer) ||
           !inputGradientOps.insert(producer).second)
         continue;
       worklist.push_back(producer);
@@ -230,8 +229,7 @@ void PlanCoster::costTransfer(TransferOp transfer, Part part) {
     work(dst, part).collectives += seconds;
 }
 
-LogicalResult PlanCoster::costCompute(Operation *op, Part part,
-                                      int64_t stage) {
+LogicalResult PlanCoster::costCompute(Operation *op, Part part, int64_t stage) {
   auto sbpOp = dyn_cast<SbpInterface>(op);
   if (!sbpOp)
     return success();
@@ -351,8 +349,7 @@ LogicalResult PlanCoster::run() {
   func.walk([&](Operation *op) { markOncePerStep(op); });
   findInputGradientOps();
   WalkResult walk = func.walk([&](Operation *op) {
-    return failed(costOp(op)) ? WalkResult::interrupt()
-                              : WalkResult::advance();
+    return failed(costOp(op)) ? WalkResult::interrupt() : WalkResult::advance();
   });
   return failure(walk.wasInterrupted());
 }
@@ -380,7 +377,8 @@ FailureOr<PlanSimulation> sim::simulatePlan(ModuleOp module,
                                             const SimulateOptions &options) {
   func::FuncOp func = findRankFunction(module);
   if (!func)
-    return module.emitError("pxc simulate: the module has no function");
+    return emitError(module.getLoc(),
+                     "pxc simulate: the module has no function");
   PlanSimulation plan;
   plan.clusterName = options.cluster.name;
   if (!module.getOps<MeshOp>().empty()) {
@@ -395,16 +393,18 @@ FailureOr<PlanSimulation> sim::simulatePlan(ModuleOp module,
   for (int64_t extent : plan.mesh)
     meshDevices *= extent;
   if (meshDevices > 1 && !func->hasAttr(PxDialect::kRanksAttrName))
-    return func.emitError("pxc simulate: not a per-rank function (no "
-                          "px.ranks); run pxc-parallelize with the mesh");
+    return emitError(func.getLoc(),
+                     "pxc simulate: not a per-rank function (no "
+                     "px.ranks); run pxc-parallelize with the mesh");
 
   PipelineConfig pipelineConfig =
       getPipelineConfig(module).value_or(PipelineConfig());
   std::optional<pipeline::ScheduleKind> kind =
       pipeline::parseScheduleKind(pipelineConfig.schedule);
   if (!kind)
-    return module.emitError() << "pxc simulate: unknown pipeline schedule '"
-                              << pipelineConfig.schedule << "'";
+    return emitError(module.getLoc())
+           << "pxc simulate: unknown pipeline schedule '"
+           << pipelineConfig.schedule << "'";
   pipeline::ScheduleConfig &config = plan.input.config;
   config.kind = *kind;
   config.stages = int(pipelineConfig.stages);
@@ -417,15 +417,15 @@ FailureOr<PlanSimulation> sim::simulatePlan(ModuleOp module,
   });
   std::string invalid = pipeline::validate(config);
   if (!invalid.empty())
-    return module.emitError("pxc simulate: ") << invalid;
+    return emitError(module.getLoc(), "pxc simulate: ") << invalid;
 
   plan.devices = config.stages * meshDevices;
   if (plan.devices > options.cluster.totalDevices())
-    return module.emitError()
+    return emitError(module.getLoc())
            << "pxc simulate: the job needs " << plan.devices << " devices ("
            << config.stages << " stages x " << meshDevices
-           << " mesh devices) but cluster '" << options.cluster.name
-           << "' has " << options.cluster.totalDevices()
+           << " mesh devices) but cluster '" << options.cluster.name << "' has "
+           << options.cluster.totalDevices()
            << "; name more nodes, e.g. --cluster=" << options.cluster.name
            << ":"
            << (plan.devices + options.cluster.devicesPerNode - 1) /
@@ -436,7 +436,7 @@ FailureOr<PlanSimulation> sim::simulatePlan(ModuleOp module,
     std::optional<std::vector<cost::Link>> mapped =
         cost::mapMesh(options.cluster, plan.mesh, error);
     if (!mapped)
-      return module.emitError("pxc simulate: ") << error;
+      return emitError(module.getLoc(), "pxc simulate: ") << error;
     links = std::move(*mapped);
   }
 
@@ -496,8 +496,8 @@ void sim::printSummary(const PlanSimulation &simulation,
                        llvm::raw_ostream &os) {
   const pipeline::ScheduleConfig &config = simulation.input.config;
   const pipeline::SimulationResult &result = simulation.result;
-  os << "schedule: " << pipeline::toString(config.kind) << ", "
-     << config.stages << " stages";
+  os << "schedule: " << pipeline::toString(config.kind) << ", " << config.stages
+     << " stages";
   if (config.virtualStages > 1)
     os << " x " << config.virtualStages << " virtual";
   os << ", " << config.microBatches << " micro-batches";
@@ -520,9 +520,8 @@ void sim::printSummary(const PlanSimulation &simulation,
   for (size_t device = 0; device < result.peakBytes.size(); ++device)
     os << "  device " << device << ": " << bytes(result.peakBytes[device])
        << " (" << bytes(simulation.input.staticBytes[device])
-       << " parameters, states and gradients; "
-       << result.peakLiveMicroBatches[device]
-       << " micro-batches of activations)\n";
+       << " parameters, states and gradients; activations of "
+       << result.peakLiveMicroBatches[device] << " micro-batches in flight)\n";
   os << "communication per step (bytes sent, all devices):";
   for (size_t axis = 0; axis < simulation.axisBytes.size(); ++axis)
     os << " " << simulation.axisNames[axis] << " "
@@ -561,7 +560,8 @@ void sim::printJson(const PlanSimulation &simulation, llvm::raw_ostream &os) {
     json.attribute("modelFlops", simulation.modelFlops);
     json.attribute("hardwareFlops", simulation.hardwareFlops);
     json.attribute("flopsPerDevice", simulation.flopsPerDevice());
-    json.attribute("peakType", std::string(cost::dtypeName(simulation.peakType)));
+    json.attribute("peakType",
+                   std::string(cost::dtypeName(simulation.peakType)));
     json.attribute("peakFlops", simulation.peakFlops);
     json.attribute("mfu", simulation.mfu());
     json.attributeObject("communicationBytes", [&] {
