@@ -442,20 +442,19 @@ LogicalResult simulate(ModuleOp module, const Options &opts) {
       return success();
     };
   };
-  return success(
-      succeeded(writeFile(opts.output, "trace.json",
-                          print(pipeline::chromeTrace(simulation->result)),
-                          path)) &&
-      succeeded(writeFile(opts.output, "timeline.svg",
-                          print(pipeline::svgTimeline(simulation->result)),
-                          path)) &&
-      succeeded(writeFile(
-          opts.output, "simulation.json",
-          [&](llvm::raw_ostream &os) {
-            sim::printJson(*simulation, os);
-            return success();
-          },
-          path)));
+  return success(succeeded(writeFile(
+                     opts.output, "trace.json",
+                     print(pipeline::chromeTrace(simulation->result)), path)) &&
+                 succeeded(writeFile(
+                     opts.output, "timeline.svg",
+                     print(pipeline::svgTimeline(simulation->result)), path)) &&
+                 succeeded(writeFile(
+                     opts.output, "simulation.json",
+                     [&](llvm::raw_ostream &os) {
+                       sim::printJson(*simulation, os);
+                       return success();
+                     },
+                     path)));
 }
 
 /// Pipeline flags: positive counts; micro-batches only make a training step.
