@@ -410,15 +410,15 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   return success();
 }
 
-/// `pxc simulate`: prints the summary and, with -o, writes OUT/trace.json,
-/// OUT/timeline.svg and OUT/simulation.json.
-LogicalResult simulate(ModuleOp module, const Options &opts) {
+/// The cluster and compute type of `pxc simulate`, checked before the
+/// compilation, which takes long on large models.
+LogicalResult getSimulateOptions(const Options &opts,
+                                 sim::SimulateOptions &options) {
   std::string error;
   std::optional<cost::ClusterSpec> cluster =
       cost::lookupCluster(opts.cluster, error);
   if (!cluster)
     return fail(error);
-  sim::SimulateOptions options;
   options.cluster = *cluster;
   if (!opts.computeType.empty()) {
     options.computeType = cost::parseDType(opts.computeType);
@@ -426,6 +426,13 @@ LogicalResult simulate(ModuleOp module, const Options &opts) {
       return fail("--compute-type must be f32, tf32, bf16 or f16, not '" +
                   opts.computeType + "'");
   }
+  return success();
+}
+
+/// `pxc simulate`: prints the summary and, with -o, writes OUT/trace.json,
+/// OUT/timeline.svg and OUT/simulation.json.
+LogicalResult simulate(ModuleOp module, const sim::SimulateOptions &options,
+                       const Options &opts) {
   FailureOr<sim::PlanSimulation> simulation =
       sim::simulatePlan(module, options);
   if (failed(simulation))
@@ -435,26 +442,25 @@ LogicalResult simulate(ModuleOp module, const Options &opts) {
     return success();
   if (failed(createOutputDirectory(opts)))
     return failure();
-  SmallString<256> path;
-  auto print = [](std::string text) {
-    return [text = std::move(text)](llvm::raw_ostream &os) {
+  std::string trace = pipeline::chromeTrace(simulation->result);
+  std::string timeline = pipeline::svgTimeline(simulation->result);
+  auto print = [](const std::string &text) {
+    return [&text](llvm::raw_ostream &os) {
       os << text;
       return success();
     };
   };
-  return success(succeeded(writeFile(
-                     opts.output, "trace.json",
-                     print(pipeline::chromeTrace(simulation->result)), path)) &&
-                 succeeded(writeFile(
-                     opts.output, "timeline.svg",
-                     print(pipeline::svgTimeline(simulation->result)), path)) &&
-                 succeeded(writeFile(
-                     opts.output, "simulation.json",
-                     [&](llvm::raw_ostream &os) {
-                       sim::printJson(*simulation, os);
-                       return success();
-                     },
-                     path)));
+  SmallString<256> path;
+  if (failed(writeFile(opts.output, "trace.json", print(trace), path)) ||
+      failed(writeFile(opts.output, "timeline.svg", print(timeline), path)))
+    return failure();
+  return writeFile(
+      opts.output, "simulation.json",
+      [&](llvm::raw_ostream &os) {
+        sim::printJson(*simulation, os);
+        return success();
+      },
+      path);
 }
 
 /// Pipeline flags: positive counts; micro-batches only make a training step.
@@ -504,6 +510,9 @@ LogicalResult run(const Options &opts) {
   if (failed(checkTrainFlags(opts)) || failed(checkPipelineFlags(opts)) ||
       failed(checkSimulateFlags(opts)))
     return failure();
+  sim::SimulateOptions simulateOptions;
+  if (opts.simulate && failed(getSimulateOptions(opts, simulateOptions)))
+    return failure();
   DialectRegistry registry;
   registerAllDialects(registry);
   MLIRContext context(registry);
@@ -552,7 +561,7 @@ LogicalResult run(const Options &opts) {
   if (failed(pm.run(*module)))
     return failure();
   if (opts.simulate)
-    return simulate(*module, opts);
+    return simulate(*module, simulateOptions, opts);
   if (failed(writeOutputs(*module, opts)))
     return failure();
   if (opts.summary)

@@ -319,13 +319,19 @@ LogicalResult PlanCoster::costOp(Operation *op) {
   if (!isa_and_nonnull<PxDialect>(op->getDialect()))
     return success();
   Part part = partOf(op);
+  int64_t modelStages = int64_t(plan.stages.size());
   if (auto transfer = dyn_cast<TransferOp>(op)) {
+    if (int64_t(transfer.getSrcStage()) >= modelStages ||
+        int64_t(transfer.getDstStage()) >= modelStages)
+      return op->emitError()
+             << "moves a value between stages " << transfer.getSrcStage()
+             << " and " << transfer.getDstStage() << " but the pipeline "
+             << "has " << modelStages << " model stages";
     if (part == Part::Forward)
       countMemory(op, transfer.getDstStage());
     costTransfer(transfer, part);
     return success();
   }
-  int64_t modelStages = int64_t(plan.stages.size());
   std::optional<int64_t> stage = getStage(op);
   if (!stage && modelStages == 1)
     stage = 0;
