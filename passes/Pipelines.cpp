@@ -79,6 +79,10 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
   // Local shapes for every rank class; needs every value's distribution to
   // match its uses, which boxing guarantees.
   pm.addPass(createSpmdize());
+  // The phases the schedule orders (zero-bubble: the weight gradients apart);
+  // after every pass that adds backward ops (boxing, spmdize).
+  if (pipelined)
+    pm.addPass(createPipelineSchedule());
 }
 
 void pxc::registerPipelines() {

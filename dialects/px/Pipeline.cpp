@@ -16,6 +16,8 @@ StringRef px::stringifyPhase(Phase phase) {
     return "forward";
   case Phase::Backward:
     return "backward";
+  case Phase::Weight:
+    return "weight";
   case Phase::Update:
     return "update";
   }
@@ -70,6 +72,8 @@ std::optional<Phase> px::getPhase(Operation *op) {
     return std::nullopt;
   if (phase.getValue() == "backward")
     return Phase::Backward;
+  if (phase.getValue() == "weight")
+    return Phase::Weight;
   if (phase.getValue() == "update")
     return Phase::Update;
   return Phase::Forward;

@@ -229,10 +229,11 @@ static LogicalResult verifyCommonAttr(Operation *op, NamedAttribute attr) {
   }
   if (name == PxDialect::kPhaseAttrName) {
     auto phase = dyn_cast<StringAttr>(attr.getValue());
-    if (!phase || !llvm::is_contained({"forward", "backward", "update"},
-                                      phase.getValue()))
-      return op->emitError()
-             << "px.phase must be \"forward\", \"backward\" or \"update\"";
+    if (!phase ||
+        !llvm::is_contained({"forward", "backward", "weight", "update"},
+                            phase.getValue()))
+      return op->emitError() << "px.phase must be \"forward\", "
+                                "\"backward\", \"weight\" or \"update\"";
     return success();
   }
   if (name == PxDialect::kNameAttrName) {

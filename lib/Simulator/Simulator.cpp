@@ -1,7 +1,7 @@
 //===- Simulator.cpp - Replay of a compiled plan on a cluster -------------===//
 //
 // One pass over rank 0's program sorts every op into a model stage and a
-// part of that stage's work (forward, input gradient, weight gradient,
+// part of that stage's work (its px.phase: forward, backward, weight,
 // update) and costs it; pipeline::simulate then replays the schedule with
 // those costs. The ranks of one stage mesh run the same program on pieces
 // of equal size (uneven splits differ by a row), so rank 0 stands for all.
@@ -17,19 +17,16 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
 #include <algorithm>
-#include <cmath>
 
 using namespace pxc;
 using namespace pxc::px;
 using namespace pxc::sim;
 
 namespace {
-
-enum class Part { Forward, Backward, Weight, Update };
 
 /// The per-rank function of rank 0, else the first function with a body.
 func::FuncOp findRankFunction(ModuleOp module) {
@@ -107,18 +104,19 @@ public:
 
 private:
   void markOncePerStep(Operation *op);
-  void findInputGradientOps();
   LogicalResult costOp(Operation *op);
-  void costTransfer(TransferOp transfer, Part part);
-  LogicalResult costCompute(Operation *op, Part part, int64_t stage);
-  void costCollective(Operation *op, Part part, int64_t stage);
+  void costTransfer(TransferOp transfer, Phase part);
+  LogicalResult costCompute(Operation *op, Phase part, int64_t stage);
+  void costCollective(Operation *op, Phase part, int64_t stage);
   void countMemory(Operation *op, int64_t stage);
-  Part partOf(Operation *op) const;
-  WorkTime &work(int64_t stage, Part part);
-  double executions(Part part) const {
-    return part == Part::Update ? 1 : double(microBatches);
+  /// The op's phase, except that work done once per step after the
+  /// gradients are accumulated is part of the update.
+  Phase partOf(Operation *op) const;
+  WorkTime &work(int64_t stage, Phase part);
+  double executions(Phase part) const {
+    return part == Phase::Update ? 1 : double(microBatches);
   }
-  bool half(Part part) const { return halfFloats && part != Part::Update; }
+  bool half(Phase part) const { return halfFloats && part != Phase::Update; }
   /// Whether rank r of pipeline device `from` and rank r of `to` sit on
   /// different nodes for some r (stages fill devices in order).
   bool crossesNodes(int64_t from, int64_t to) const;
@@ -133,8 +131,6 @@ private:
   /// derived from them.
   llvm::DenseSet<Value> perStepValues;
   llvm::DenseSet<Operation *> perStepOps;
-  /// Backward ops the gradient sent to an earlier stage depends on.
-  llvm::DenseSet<Operation *> inputGradientOps;
   double productFlops[4] = {0, 0, 0, 0};
 };
 
@@ -149,49 +145,22 @@ void PlanCoster::markOncePerStep(Operation *op) {
     perStepValues.insert(op->result_begin(), op->result_end());
 }
 
-void PlanCoster::findInputGradientOps() {
-  SmallVector<Operation *> worklist;
-  func.walk([&](TransferOp transfer) {
-    if (getPhase(transfer) == Phase::Backward && !perStepOps.count(transfer))
-      worklist.push_back(transfer);
-  });
-  while (!worklist.empty()) {
-    Operation *op = worklist.pop_back_val();
-    for (Value operand : op->getOperands()) {
-      Operation *producer = operand.getDefiningOp();
-      if (!producer || isa<TransferOp>(producer) ||
-          getPhase(producer) != Phase::Backward || perStepOps.count(producer) ||
-          !inputGradientOps.insert(producer).second)
-        continue;
-      worklist.push_back(producer);
-    }
-  }
-}
-
-Part PlanCoster::partOf(Operation *op) const {
+Phase PlanCoster::partOf(Operation *op) const {
   if (perStepOps.count(op))
-    return Part::Update;
-  switch (getPhase(op).value_or(Phase::Forward)) {
-  case Phase::Forward:
-    return Part::Forward;
-  case Phase::Backward:
-    return inputGradientOps.count(op) ? Part::Backward : Part::Weight;
-  case Phase::Update:
-    return Part::Update;
-  }
-  llvm_unreachable("unknown phase");
+    return Phase::Update;
+  return getPhase(op).value_or(Phase::Forward);
 }
 
-WorkTime &PlanCoster::work(int64_t stage, Part part) {
+WorkTime &PlanCoster::work(int64_t stage, Phase part) {
   StageReport &report = plan.stages[stage];
   switch (part) {
-  case Part::Forward:
+  case Phase::Forward:
     return report.forward;
-  case Part::Backward:
+  case Phase::Backward:
     return report.backward;
-  case Part::Weight:
+  case Phase::Weight:
     return report.weight;
-  case Part::Update:
+  case Phase::Update:
     return report.update;
   }
   llvm_unreachable("unknown part");
@@ -206,7 +175,7 @@ bool PlanCoster::crossesNodes(int64_t from, int64_t to) const {
   return false;
 }
 
-void PlanCoster::costTransfer(TransferOp transfer, Part part) {
+void PlanCoster::costTransfer(TransferOp transfer, Phase part) {
   int64_t src = transfer.getSrcStage(), dst = transfer.getDstStage();
   int64_t fromDevice = src % stages, toDevice = dst % stages;
   // Chunks of one device share its memory.
@@ -223,13 +192,14 @@ void PlanCoster::costTransfer(TransferOp transfer, Part part) {
   // The schedule sends an activation forward and its gradient back across
   // each boundary; the gradient has the activation's size, so forward
   // transfers set the boundary's time and backward ones are its mirror.
-  if (part == Part::Forward && dst > src)
+  if (part == Phase::Forward && dst > src)
     plan.stages[dst - 1].sendSeconds += seconds;
-  else if (part == Part::Forward || part == Part::Update)
+  else if (part == Phase::Forward || part == Phase::Update)
     work(dst, part).collectives += seconds;
 }
 
-LogicalResult PlanCoster::costCompute(Operation *op, Part part, int64_t stage) {
+LogicalResult PlanCoster::costCompute(Operation *op, Phase part,
+                                      int64_t stage) {
   auto sbpOp = dyn_cast<SbpInterface>(op);
   if (!sbpOp)
     return success();
@@ -270,7 +240,7 @@ LogicalResult PlanCoster::costCompute(Operation *op, Part part, int64_t stage) {
   return success();
 }
 
-void PlanCoster::costCollective(Operation *op, Part part, int64_t stage) {
+void PlanCoster::costCollective(Operation *op, Phase part, int64_t stage) {
   int64_t axis = cast<CollectiveOpInterface>(op).getMeshAxis();
   bool halfBytes = half(part);
   double input = tensorBytes(op->getOperand(0).getType(), halfBytes);
@@ -305,11 +275,12 @@ void PlanCoster::countMemory(Operation *op, int64_t stage) {
       plan.stages[stage].staticBytes += tensorBytes(result.getType(), false);
     return;
   }
-  if (isa<ConstantOp>(op) || partOf(op) != Part::Forward)
+  if (isa<ConstantOp>(op) || partOf(op) != Phase::Forward)
     return;
   for (Value result : op->getResults())
     if (llvm::any_of(result.getUsers(), [](Operation *user) {
-          return getPhase(user) == Phase::Backward;
+          return getPhase(user) == Phase::Backward ||
+                 getPhase(user) == Phase::Weight;
         }))
       plan.stages[stage].activationBytes +=
           tensorBytes(result.getType(), halfFloats);
@@ -318,7 +289,7 @@ void PlanCoster::countMemory(Operation *op, int64_t stage) {
 LogicalResult PlanCoster::costOp(Operation *op) {
   if (!isa_and_nonnull<PxDialect>(op->getDialect()))
     return success();
-  Part part = partOf(op);
+  Phase part = partOf(op);
   int64_t modelStages = int64_t(plan.stages.size());
   if (auto transfer = dyn_cast<TransferOp>(op)) {
     if (int64_t(transfer.getSrcStage()) >= modelStages ||
@@ -327,7 +298,7 @@ LogicalResult PlanCoster::costOp(Operation *op) {
              << "moves a value between stages " << transfer.getSrcStage()
              << " and " << transfer.getDstStage() << " but the pipeline "
              << "has " << modelStages << " model stages";
-    if (part == Part::Forward)
+    if (part == Phase::Forward)
       countMemory(op, transfer.getDstStage());
     costTransfer(transfer, part);
     return success();
@@ -353,7 +324,6 @@ LogicalResult PlanCoster::costOp(Operation *op) {
 
 LogicalResult PlanCoster::run() {
   func.walk([&](Operation *op) { markOncePerStep(op); });
-  findInputGradientOps();
   WalkResult walk = func.walk([&](Operation *op) {
     return failed(costOp(op)) ? WalkResult::interrupt() : WalkResult::advance();
   });
@@ -418,7 +388,7 @@ FailureOr<PlanSimulation> sim::simulatePlan(ModuleOp module,
   config.virtualStages = int(pipelineConfig.virtualStages);
   config.training = false;
   func.walk([&](Operation *op) {
-    if (getPhase(op) == Phase::Backward)
+    if (getPhase(op) == Phase::Backward || getPhase(op) == Phase::Weight)
       config.training = true;
   });
   std::string invalid = pipeline::validate(config);

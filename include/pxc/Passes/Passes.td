@@ -198,6 +198,24 @@ def InsertTransfers : Pass<"px-insert-transfers", "mlir::ModuleOp"> {
   let dependentDialects = ["::pxc::px::PxDialect"];
 }
 
+def PipelineSchedule : Pass<"px-pipeline-schedule", "mlir::ModuleOp"> {
+  let summary = "Prepare a pipelined program's phases for its schedule";
+  let description = [{
+    On the per-rank functions of a module with a `px.pipeline`
+    configuration (after `px-spmdize`): for schedules that split the
+    backward (`zb-h1`), each stage's backward ops that the gradients it
+    sends to earlier stages do not depend on (the weight gradients and
+    their accumulation) move to the `weight` phase, which the schedule runs
+    later, in the bubbles. Checks that every op is placed on one of the
+    pipeline's stages. Linear in the number of ops.
+
+    ```
+    pxc-opt --pxc-parallelize="train=true stages=2 schedule=zb-h1 distribute=true" \
+        --px-pipeline-schedule model.mlir
+    ```
+  }];
+}
+
 def AutoSbp : Pass<"px-auto-sbp", "mlir::ModuleOp"> {
   let summary = "Choose an N-D SBP signature for every op by a cost-model search";
   let description = [{

@@ -47,11 +47,11 @@ struct WorkTime {
 struct StageReport {
   /// Pipeline device and chunk (model stage = chunk * stages + device).
   int device = 0, chunk = 0;
-  /// Per micro-batch: forward, the backward ops the gradient sent to the
-  /// previous stage depends on (input gradient), the other backward ops
-  /// (weight gradient). Per step: update, which also holds the ops that
-  /// run once per step after the last micro-batch's gradients are
-  /// accumulated.
+  /// Per micro-batch, by px.phase: forward, backward (all of it, or the
+  /// input gradient where px-pipeline-schedule split off the weight
+  /// gradient for a zero-bubble schedule) and weight. Per step: update,
+  /// which also holds the ops that run once per step after the last
+  /// micro-batch's gradients are accumulated.
   WorkTime forward, backward, weight, update;
   /// Per micro-batch: forward values that backward ops read.
   double activationBytes = 0;

@@ -44,8 +44,7 @@ bool StageView::includes(Operation *op) const {
 
 LogicalResult StageView::verify(Block &body) const {
   for (Operation &op : body) {
-    if (!includes(&op) || receives(&op) ||
-        op.hasTrait<OpTrait::IsTerminator>())
+    if (!includes(&op) || receives(&op) || op.hasTrait<OpTrait::IsTerminator>())
       continue;
     for (Value operand : op.getOperands()) {
       Operation *def = operand.getDefiningOp();
@@ -67,15 +66,10 @@ LogicalResult StageView::verify(Block &body) const {
 }
 
 pipeline::Phase StageView::phaseOf(Operation *op) {
-  switch (getPhase(op).value_or(Phase::Forward)) {
-  case Phase::Forward:
-    return pipeline::Phase::Forward;
-  case Phase::Backward:
-    return pipeline::Phase::Backward;
-  case Phase::Update:
-    return pipeline::Phase::Update;
-  }
-  llvm_unreachable("unknown phase");
+  static_assert(static_cast<int>(Phase::Weight) ==
+                    static_cast<int>(pipeline::Phase::Weight),
+                "px and schedule phases are numbered alike");
+  return static_cast<pipeline::Phase>(getPhase(op).value_or(Phase::Forward));
 }
 
 bool StageView::isGated(Operation *op) const {

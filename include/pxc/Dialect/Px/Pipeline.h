@@ -20,8 +20,10 @@
 
 namespace pxc::px {
 
-/// In the order a micro-batch goes through them.
-enum class Phase { Forward = 0, Backward = 1, Update = 2 };
+/// In the order a micro-batch goes through them (numbered like
+/// pipeline::Phase). Weight is the weight-gradient part of the backward,
+/// split off (px-pipeline-schedule) for zero-bubble schedules.
+enum class Phase { Forward = 0, Backward = 1, Weight = 2, Update = 3 };
 
 llvm::StringRef stringifyPhase(Phase phase);
 

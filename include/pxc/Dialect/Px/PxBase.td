@@ -34,8 +34,9 @@ def Px_Dialect : Dialect {
     /// The pipeline stage an op runs on (px-pipeline-partition).
     static constexpr ::llvm::StringLiteral kStageAttrName = "px.stage";
     /// The part of a training step an op belongs to: "forward" (when
-    /// absent), "backward" (px-autodiff), "update" (px-apply-optimizer).
-    /// Pipeline schedules order work by it.
+    /// absent), "backward" (px-autodiff), "weight" (the weight-gradient
+    /// part of the backward, px-pipeline-schedule), "update"
+    /// (px-apply-optimizer). Pipeline schedules order work by it.
     static constexpr ::llvm::StringLiteral kPhaseAttrName = "px.phase";
     /// On the module: the pipeline configuration, a dictionary
     /// {stages, micro_batches, schedule, virtual_stages}.
