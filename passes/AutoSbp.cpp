@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "pxc/CostModel/CostModel.h"
+#include "pxc/Dialect/Px/Pipeline.h"
 #include "pxc/Dialect/Px/PxOps.h"
 #include "pxc/Dialect/Px/SbpSignatures.h"
 #include "pxc/Passes/Passes.h"
@@ -125,7 +126,10 @@ public:
   Planner(func::FuncOp func, ArrayRef<int64_t> mesh, cost::CostModel &model,
           bool costEdges, int zeroStage, int dataAxis)
       : func(func), mesh(mesh.begin(), mesh.end()), model(model),
-        costEdges(costEdges), zeroStage(zeroStage), dataAxis(dataAxis) {}
+        costEdges(costEdges), zeroStage(zeroStage), dataAxis(dataAxis) {
+    if (auto config = px::getPipelineConfig(func->getParentOfType<ModuleOp>()))
+      microBatches = config->microBatches;
+  }
 
   LogicalResult buildGraph();
   const sbp_search::Graph &getGraph() const { return graph; }
@@ -139,8 +143,10 @@ private:
   void addReturn(func::ReturnOp ret);
   void addNode(Node node, std::vector<double> cost, std::vector<double> memory);
   void addEdges(Operation *consumer, int consumerNode);
+  /// `repeats`: how often per step the boxing runs.
   void addEdge(Value value, int consumerNode,
-               function_ref<const NdSbp &(size_t)> targetOf);
+               function_ref<const NdSbp &(size_t)> targetOf, double repeats);
+  double repeats(Operation *op) const;
   void addAssign(px::AssignOp assign);
   void restrictForZero(Operation *op,
                        SmallVectorImpl<px::NdSbpSignature> &candidates);
@@ -153,6 +159,8 @@ private:
   cost::CostModel &model;
   bool costEdges;
   int zeroStage, dataAxis;
+  /// Micro-batches per step: forward and backward work repeats this often.
+  int64_t microBatches = 1;
   sbp_search::Graph graph;
   std::vector<Node> nodes;
   /// The node and result index that define each value.
@@ -264,6 +272,16 @@ void Planner::restrictForZero(Operation *op,
     llvm::erase_if(candidates, std::not_fn(keep));
 }
 
+/// Times per step `op` runs: once per micro-batch, except the update (the
+/// step's costs are what the search minimizes, so a gradient is reduced
+/// once after its accumulation rather than once per micro-batch).
+double Planner::repeats(Operation *op) const {
+  std::optional<px::Phase> phase = px::getPhase(op);
+  return phase == px::Phase::Update || isa<func::ReturnOp>(op)
+             ? 1.0
+             : static_cast<double>(microBatches);
+}
+
 LogicalResult Planner::addOp(Operation *op) {
   auto sbpOp = dyn_cast<px::SbpInterface>(op);
   if (!sbpOp)
@@ -294,7 +312,7 @@ LogicalResult Planner::addOp(Operation *op) {
                    : " that agrees with its px.sbp/px.sbp_in");
   std::vector<double> cost, memory;
   for (const px::NdSbpSignature &signature : node.candidates) {
-    cost.push_back(computeCost(op, signature));
+    cost.push_back(computeCost(op, signature) * repeats(op));
     double bytes = 0;
     for (auto [value, sbp] : llvm::zip(op->getResults(), signature.outputs))
       bytes += cost::localBytes(sbp, shapeOf(value), elementBytes(value), mesh);
@@ -329,10 +347,12 @@ void Planner::addReturn(func::ReturnOp ret) {
 /// far fewer than candidates, so each distinct pair is costed once.
 void Planner::addEdges(Operation *consumer, int consumerNode) {
   for (auto [operandIndex, value] : llvm::enumerate(consumer->getOperands()))
-    addEdge(value, consumerNode,
-            [&, i = operandIndex](size_t c) -> const NdSbp & {
-              return nodes[consumerNode].candidates[c].inputs[i];
-            });
+    addEdge(
+        value, consumerNode,
+        [&, i = operandIndex](size_t c) -> const NdSbp & {
+          return nodes[consumerNode].candidates[c].inputs[i];
+        },
+        repeats(consumer));
 }
 
 /// The next value of a parameter is boxed into the parameter's own
@@ -342,13 +362,17 @@ void Planner::addAssign(px::AssignOp assign) {
   int paramNode = producers.lookup(assign.getParameter()).first;
   if (producers.lookup(assign.getValue()).first == paramNode)
     return;
-  addEdge(assign.getValue(), paramNode, [&](size_t c) -> const NdSbp & {
-    return nodes[paramNode].candidates[c].outputs[0];
-  });
+  addEdge(
+      assign.getValue(), paramNode,
+      [&](size_t c) -> const NdSbp & {
+        return nodes[paramNode].candidates[c].outputs[0];
+      },
+      repeats(assign));
 }
 
 void Planner::addEdge(Value value, int consumerNode,
-                      function_ref<const NdSbp &(size_t)> targetOf) {
+                      function_ref<const NdSbp &(size_t)> targetOf,
+                      double repeats) {
   const Node &to = nodes[consumerNode];
   auto [producerNode, resultIndex] = producers.lookup(value);
   const Node &from = nodes[producerNode];
@@ -391,7 +415,7 @@ void Planner::addEdge(Value value, int consumerNode,
   matrix.reserve(fromIndex.size() * toIndex.size());
   for (int f : fromIndex)
     for (int t : toIndex)
-      matrix.push_back(times[f * toUnique.size() + t]);
+      matrix.push_back(times[f * toUnique.size() + t] * repeats);
   graph.addEdge(producerNode, consumerNode, std::move(matrix));
 }
 

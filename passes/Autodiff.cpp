@@ -31,8 +31,9 @@ static LogicalResult checkNotDistributed(func::FuncOp func) {
     return func.emitOpError("is a per-rank function (px.ranks); run "
                             "px-autodiff before SBP search and spmdize");
   WalkResult walk = func.walk([](Operation *op) {
+    // A parameter's px.sbp is a user's constraint for the search (--sbp).
     if (isa<CollectiveOpInterface>(op) ||
-        op->hasAttr(PxDialect::kSbpAttrName)) {
+        (op->hasAttr(PxDialect::kSbpAttrName) && !isa<ParameterOp>(op))) {
       op->emitOpError("is already distributed; run px-autodiff before SBP "
                       "search and boxing");
       return WalkResult::interrupt();
