@@ -306,9 +306,16 @@ struct ActorGraph::Impl {
     for (const Actor &actor : actors)
       if (!actor.finished)
         names += (names.empty() ? "'" : ", '") + actor.name + "'";
-    error = std::make_exception_ptr(
-        std::logic_error("actor graph stalled: " + names +
-                         " wait for each other (a cycle of registers?)"));
+    // A strict stream also waits for its next actor in particular.
+    std::string turns;
+    for (auto &[name, state] : streams)
+      if (state.strict && state.next < state.sequence.size())
+        turns += "; stream '" + name + "' waits for '" +
+                 actors[state.sequence[state.next]].name + "' (piece " +
+                 std::to_string(actors[state.sequence[state.next]].done) + ")";
+    error = std::make_exception_ptr(std::logic_error(
+        "actor graph stalled: " + names +
+        " wait for each other (a cycle of registers?)" + turns));
   }
 };
 

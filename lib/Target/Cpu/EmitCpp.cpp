@@ -168,9 +168,6 @@ LogicalResult ProgramEmitter::collect() {
     return failure();
   mesh = *found;
   pipeline = getPipelineConfig(module);
-  if (pipeline && pipeline->virtualStages > 1)
-    return module.emitError("the CPU target does not run the interleaved "
-                            "schedule (virtual stages) yet");
   // Every rank runs exactly one class.
   std::set<int64_t> ranks;
   func::FuncOp first = classes.front();
@@ -315,10 +312,10 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
 
   std::string cls = "c" + std::to_string(index);
   if (stage)
-    cls += "_s" + std::to_string(stage->stage());
+    cls += "_s" + std::to_string(stage->device());
   RankBuilder &builder = builders.emplace_back();
   builder.name = "build_" + cls;
-  builder.stage = stage ? stage->stage() : 0;
+  builder.stage = stage ? stage->device() : 0;
   builder.arenaBytes = plan.arenaBytes;
   for (int64_t rank :
        func->getAttrOfType<DenseI64ArrayAttr>(PxDialect::kRanksAttrName)
@@ -362,8 +359,11 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
      << "  char *arena = g.arena();\n"
      << "  (void)arena;\n";
   if (stage)
-    os << "  // The schedule's order: per phase, its actors in program order.\n"
-       << "  std::vector<std::vector<int>> compute(4);\n";
+    os << "  // The schedule's order: per task key (phase x chunk), its "
+          "actors\n"
+       << "  // in program order.\n"
+       << "  std::vector<std::vector<int>> compute(" << stage->taskKeys()
+       << ");\n";
   else
     os << "  // Every rank must call the collectives of a communicator in the\n"
        << "  // same order: the program's.\n"
@@ -551,12 +551,11 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
     else
       os << "  " << sink << ".push_back(" << add << ");\n";
   };
-  // Where a compute actor goes: the schedule's list of its phase.
+  // Where a compute actor goes: the schedule's list of its task key.
   auto computeSink = [&](Operation *op) -> std::string {
     if (!stage)
       return "";
-    return "compute[" +
-           std::to_string(static_cast<int>(StageView::phaseOf(op))) + "]";
+    return "compute[" + std::to_string(stage->taskKey(op)) + "]";
   };
   auto gated = [&](Operation *op) { return stage && stage->isGated(op); };
 
@@ -571,48 +570,61 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
                   ", a.piece, a.outputs[0]);",
               -1);
   }
-  // Transfers: each stream of sends (receives) to (from) one stage runs in
-  // its sender's schedule order.
+  // Transfers: each stream of sends (receives) to (from) one device runs in
+  // its sender's schedule order; between two chunks of this device, a copy.
   std::map<int64_t, std::string> sendStreams, recvStreams;
   auto emitTransfer = [&](TransferOp transfer) {
     auto type = transfer.getType();
     std::string count = std::to_string(type.getNumElements());
     std::string dtype = dtypeOf(type);
-    std::string phase =
-        std::to_string(static_cast<int>(StageView::phaseOf(transfer)));
+    std::string key = std::to_string(stage->taskKey(transfer));
     ActorIO io;
+    if (stage->copies(transfer)) {
+      std::string from = view(pointer(transfer.getInput(), io), type);
+      io.outputs.push_back(registers.lookup(transfer.getResult()));
+      emitActor("copy to stage " + std::to_string(transfer.getDstStage()),
+                "compute", io,
+                "copy(" + from + ", " + view("a.outputs[0]", type) + ");", 0,
+                computeSink(transfer), gated(transfer));
+      return;
+    }
     if (stage->sends(transfer)) {
-      int64_t peer = transfer.getDstStage();
+      int64_t peer = stage->deviceOf(transfer.getDstStage());
       std::string ptr = pointer(transfer.getInput(), io);
       sendStreams[peer] = "send" + std::to_string(peer);
-      emitActor("send to stage " + std::to_string(peer),
+      emitActor("send to stage " + std::to_string(peer) + " #" +
+                    std::to_string(position.lookup(transfer)),
                 "send " + std::to_string(peer), io,
                 "ctx.send(" + std::to_string(peer) + ", " + ptr + ", " + count +
                     ", " + dtype + ", a.stream);",
-                0, sendStreams[peer] + "[" + phase + "]", gated(transfer));
+                0, sendStreams[peer] + "[" + key + "]", gated(transfer));
       return;
     }
-    int64_t peer = transfer.getSrcStage();
+    int64_t peer = stage->deviceOf(transfer.getSrcStage());
     io.outputs.push_back(registers.lookup(transfer.getResult()));
     recvStreams[peer] = "recv" + std::to_string(peer);
-    emitActor("receive from stage " + std::to_string(peer),
+    emitActor("receive from stage " + std::to_string(peer) + " #" +
+                  std::to_string(position.lookup(transfer)),
               "recv " + std::to_string(peer), io,
               "ctx.recv(" + std::to_string(peer) + ", a.outputs[0], " + count +
                   ", " + dtype + ", a.stream);",
-              0, recvStreams[peer] + "[" + phase + "]", gated(transfer));
+              0, recvStreams[peer] + "[" + key + "]", gated(transfer));
   };
   // Declare the per-peer phase lists before the actors fill them.
   if (stage) {
     std::set<std::string> declared;
     for (Operation &op : body) {
       auto transfer = dyn_cast<TransferOp>(op);
-      if (!transfer || !stage->includes(transfer))
+      if (!transfer || !(stage->sends(transfer) || stage->receives(transfer)))
         continue;
-      std::string name = stage->sends(transfer)
-                             ? "send" + std::to_string(transfer.getDstStage())
-                             : "recv" + std::to_string(transfer.getSrcStage());
+      std::string name =
+          stage->sends(transfer)
+              ? "send" + std::to_string(stage->deviceOf(transfer.getDstStage()))
+              : "recv" +
+                    std::to_string(stage->deviceOf(transfer.getSrcStage()));
       if (declared.insert(name).second)
-        os << "  std::vector<std::vector<int>> " << name << "(4);\n";
+        os << "  std::vector<std::vector<int>> " << name << "("
+           << stage->taskKeys() << ");\n";
     }
   }
   for (const Unit &unit : units) {
@@ -645,7 +657,8 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
     }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
-        if (stage && getValueStage(value).value_or(0) != stage->stage())
+        if (stage && stage->deviceOf(getValueStage(value).value_or(0)) !=
+                         stage->device())
           continue;
         ActorIO io;
         std::string ptr = pointer(value, io);
@@ -712,20 +725,20 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
   if (stage) {
     // This stage's tasks order its compute; a channel's, its sender's.
     os << "  static const std::vector<std::pair<int, int>> tasks = "
-       << StageView::taskList(stage->tasks()) << ";\n"
+       << stage->taskList(stage->tasks()) << ";\n"
        << "  g.setSchedule(\"compute\", scheduleSequence(tasks, compute));\n";
     for (auto &[peer, name] : sendStreams)
       os << "  g.setSchedule(\"send " << peer << "\", scheduleSequence(tasks, "
          << name << "));\n";
     for (auto &[peer, name] : recvStreams)
       os << "  {\n    static const std::vector<std::pair<int, int>> sender = "
-         << StageView::taskList(stage->tasksOf(peer)) << ";\n"
+         << stage->taskList(stage->tasksOf(peer)) << ";\n"
          << "    g.setSchedule(\"recv " << peer
          << "\", scheduleSequence(sender, " << name << "));\n  }\n";
     for (auto &[peer, name] : sendStreams)
-      channels.insert({stage->stage(), peer});
+      channels.insert({stage->device(), peer});
     for (auto &[peer, name] : recvStreams)
-      channels.insert({peer, stage->stage()});
+      channels.insert({peer, stage->device()});
   }
   os << "}\n";
   out << actorFunctions << buildText;
@@ -772,10 +785,11 @@ void ProgramEmitter::emitProgram() {
     auto sbp = first.getResultAttrOfType<SbpAttr>(i, PxDialect::kSbpAttrName);
     Value value = first.getBody().front().getTerminator()->getOperand(i);
     os << "  p.outputs.push_back("
-       << tensorSpec(name ? name.getValue()
-                          : StringRef("output" + std::to_string(i)),
-                     global ? global.getValue() : first.getResultTypes()[i],
-                     sbp, "", pipeline ? getValueStage(value).value_or(0) : 0)
+       << tensorSpec(
+              name ? name.getValue() : StringRef("output" + std::to_string(i)),
+              global ? global.getValue() : first.getResultTypes()[i], sbp, "",
+              pipeline ? getValueStage(value).value_or(0) % pipeline->stages
+                       : 0)
        << ");\n";
   }
   for (auto &[name, param] : parameters) {

@@ -1,4 +1,4 @@
-//===- Stages.cpp - One pipeline stage of a per-rank function -------------===//
+//===- Stages.cpp - One pipeline device of a per-rank function ------------===//
 
 #include "Stages.h"
 
@@ -16,44 +16,65 @@ static pipeline::ScheduleConfig scheduleConfig(const PipelineConfig &config) {
           static_cast<int>(config.virtualStages), /*training=*/true};
 }
 
-StageView::StageView(const PipelineConfig &config, int64_t stage)
-    : pipelineConfig(config), index(stage), stageTasks(tasksOf(stage)) {}
+StageView::StageView(const PipelineConfig &config, int64_t device)
+    : pipelineConfig(config), index(device), deviceTasks(tasksOf(device)) {}
 
-std::vector<pipeline::Task> StageView::tasksOf(int64_t stage) const {
-  return pipeline::buildSchedule(scheduleConfig(pipelineConfig),
-                                 static_cast<int>(stage));
+/// A device's update work is one task per micro-batch, whatever the chunk,
+/// after all its other work: the global gradient norm makes the updates of
+/// all stages depend on each other, so update work that sat between other
+/// tasks could wait for a device that waits for this one. Only the last
+/// micro-batch's update does work, at the end of the step either way.
+std::vector<pipeline::Task> StageView::tasksOf(int64_t device) const {
+  std::vector<pipeline::Task> tasks;
+  for (const pipeline::Task &task : pipeline::buildSchedule(
+           scheduleConfig(pipelineConfig), static_cast<int>(device)))
+    if (task.phase != pipeline::Phase::Update)
+      tasks.push_back(task);
+  for (int k = 0; k < pipelineConfig.microBatches; ++k)
+    tasks.push_back({pipeline::Phase::Update, k, 0});
+  return tasks;
 }
 
 bool StageView::sends(Operation *op) const {
   auto transfer = dyn_cast<TransferOp>(op);
-  return transfer && transfer.getSrcStage() == index;
+  return transfer && deviceOf(transfer.getSrcStage()) == index &&
+         deviceOf(transfer.getDstStage()) != index;
 }
 
 bool StageView::receives(Operation *op) const {
   auto transfer = dyn_cast<TransferOp>(op);
-  return transfer && transfer.getDstStage() == index;
+  return transfer && deviceOf(transfer.getDstStage()) == index &&
+         deviceOf(transfer.getSrcStage()) != index;
+}
+
+bool StageView::copies(Operation *op) const {
+  auto transfer = dyn_cast<TransferOp>(op);
+  return transfer && deviceOf(transfer.getSrcStage()) == index &&
+         deviceOf(transfer.getDstStage()) == index;
 }
 
 bool StageView::includes(Operation *op) const {
   if (isa<TransferOp>(op))
-    return sends(op) || receives(op);
+    return sends(op) || receives(op) || copies(op);
   if (op->hasTrait<OpTrait::IsTerminator>())
     return true;
-  return getStage(op).value_or(0) == index;
+  return deviceOf(getStage(op).value_or(0)) == index;
 }
 
 LogicalResult StageView::verify(Block &body) const {
   for (Operation &op : body) {
     if (!includes(&op) || receives(&op) || op.hasTrait<OpTrait::IsTerminator>())
       continue;
+    int64_t stage = isa<TransferOp>(op) ? cast<TransferOp>(op).getSrcStage()
+                                        : getStage(&op).value_or(0);
     for (Value operand : op.getOperands()) {
       Operation *def = operand.getDefiningOp();
       if (!def)
         continue;
-      std::optional<int64_t> stage = getValueStage(operand);
-      if (stage.value_or(0) != index)
+      std::optional<int64_t> from = getValueStage(operand);
+      if (from.value_or(0) != stage)
         return op.emitOpError("is on pipeline stage ")
-               << index << " but reads a value of stage " << stage.value_or(0)
+               << stage << " but reads a value of stage " << from.value_or(0)
                << " without a px.transfer (run px-insert-transfers)";
       if (phaseOf(def) > phaseOf(&op) && !isa<ConstantOp, ParameterOp>(def))
         return op.emitOpError("runs in the ")
@@ -72,6 +93,23 @@ pipeline::Phase StageView::phaseOf(Operation *op) {
   return static_cast<pipeline::Phase>(getPhase(op).value_or(Phase::Forward));
 }
 
+int StageView::chunkOf(Operation *op) const {
+  if (phaseOf(op) == pipeline::Phase::Update)
+    return 0; // One update task for every chunk (see tasksOf).
+  int64_t stage = isa<TransferOp>(op) ? cast<TransferOp>(op).getSrcStage()
+                                      : getStage(op).value_or(0);
+  return static_cast<int>(stage / pipelineConfig.stages);
+}
+
+int StageView::taskKey(Operation *op) const {
+  return static_cast<int>(phaseOf(op)) * pipelineConfig.virtualStages +
+         chunkOf(op);
+}
+
+int StageView::taskKeys() const {
+  return 4 * static_cast<int>(pipelineConfig.virtualStages);
+}
+
 bool StageView::isGated(Operation *op) const {
   return pipelineConfig.microBatches > 1 &&
          phaseOf(op) == pipeline::Phase::Update;
@@ -81,35 +119,46 @@ DenseMap<Value, int>
 StageView::slots(Block &body, const DenseMap<Operation *, Operation *> &actorOf,
                  const DenseSet<Value> &noBuffer) const {
   DenseMap<Value, int> slots;
-  auto consider = [&](Value value, std::optional<pipeline::Phase> from,
-                      bool async) {
+  // `producer`: the actor that writes the value on this device's compute
+  // stream (none for arguments and received values, written ahead).
+  auto consider = [&](Value value, Operation *producer) {
     if (noBuffer.contains(value))
       return;
-    std::optional<pipeline::Phase> first, last;
+    bool async = !producer;
+    using Turn = std::pair<pipeline::Phase, int>; // (phase, chunk)
+    SmallVector<Turn> readers;
     for (Operation *user : value.getUsers()) {
       if (!includes(user))
         continue;
       // A send, or an output, reads asynchronously.
-      if (isa<TransferOp>(user) || user->hasTrait<OpTrait::IsTerminator>())
+      if (sends(user) || user->hasTrait<OpTrait::IsTerminator>())
         async = true;
       if (user->hasTrait<OpTrait::IsTerminator>())
         continue;
-      pipeline::Phase phase = phaseOf(actorOf.lookup_or(user, user));
-      first = first ? std::min(*first, phase) : phase;
-      last = last ? std::max(*last, phase) : phase;
+      Operation *actor = actorOf.lookup_or(user, user);
+      readers.push_back({phaseOf(actor), chunkOf(actor)});
     }
-    if (!from)
-      from = first;
-    if (!from)
-      return; // Not read on this stage.
-    pipeline::Phase to = last.value_or(*from);
-    if (!async && *from == to)
+    if (readers.empty())
       return;
-    slots[value] =
-        pipeline::liveSlots(stageTasks, *from, 0, to, 0) + (async ? 1 : 0);
+    // Written by the producer's task, or (written ahead) by the first
+    // reader's; alive until each reader's task is done.
+    std::optional<Turn> written;
+    if (producer)
+      written = Turn{phaseOf(producer), chunkOf(producer)};
+    int needed = 1;
+    bool crosses = false;
+    for (const Turn &reader : readers) {
+      Turn from = written.value_or(*llvm::min_element(readers));
+      crosses |= reader != from;
+      needed = std::max(needed, pipeline::liveSlots(deviceTasks, from.first,
+                                                    from.second, reader.first,
+                                                    reader.second));
+    }
+    if (async || crosses)
+      slots[value] = needed + (async ? 1 : 0);
   };
   for (BlockArgument arg : body.getArguments())
-    consider(arg, std::nullopt, /*async=*/true);
+    consider(arg, nullptr);
   for (Operation &op : body) {
     if (!includes(&op) || sends(&op) || isa<ParameterOp, ConstantOp>(op) ||
         op.hasTrait<OpTrait::IsTerminator>())
@@ -120,11 +169,8 @@ StageView::slots(Block &body, const DenseMap<Operation *, Operation *> &actorOf,
       slots[op.getResult(0)] = 1;
       continue;
     }
-    std::optional<pipeline::Phase> from;
-    if (!receives(&op))
-      from = phaseOf(actorOf.lookup_or(&op, &op));
     for (Value result : op.getResults())
-      consider(result, from, receives(&op));
+      consider(result, receives(&op) ? nullptr : actorOf.lookup_or(&op, &op));
   }
   return slots;
 }
@@ -136,13 +182,19 @@ int StageView::accumulatorSlots(
   for (Operation *user : accumulate->getUsers())
     if (includes(user) && !user->hasTrait<OpTrait::IsTerminator>())
       to = std::max(to, phaseOf(actorOf.lookup_or(user, user)));
-  return pipeline::liveSlots(stageTasks, from, 0, to, 0);
+  int chunk = chunkOf(accumulate);
+  return pipeline::liveSlots(deviceTasks, from, chunk, to,
+                             to == pipeline::Phase::Update ? 0 : chunk);
 }
 
-std::string StageView::taskList(const std::vector<pipeline::Task> &tasks) {
+std::string
+StageView::taskList(const std::vector<pipeline::Task> &tasks) const {
   std::string out = "{";
   for (auto [i, task] : llvm::enumerate(tasks))
-    out += (i ? ", {" : "{") + std::to_string(static_cast<int>(task.phase)) +
+    out += (i ? ", {" : "{") +
+           std::to_string(static_cast<int>(task.phase) *
+                              pipelineConfig.virtualStages +
+                          task.chunk) +
            ", " + std::to_string(task.microBatch) + "}";
   return out + "}";
 }

@@ -1,9 +1,12 @@
-//===- Stages.h - One pipeline stage of a per-rank function -----*- C++ -*-===//
+//===- Stages.h - One pipeline device of a per-rank function ----*- C++ -*-===//
 //
-// A pipelined program keeps every stage in one per-rank function (ops carry
-// px.stage and px.phase). The CPU target emits one actor graph per stage:
-// its ops, a send actor for each transfer leaving it and a receive actor
-// for each arriving, and a stream order that follows the stage's schedule.
+// A pipelined program keeps every model stage in one per-rank function (ops
+// carry px.stage and px.phase). The CPU target emits one actor graph per
+// pipeline device: the ops of its model stages (one, or with the
+// interleaved schedule `virtual_stages` of them: model stage j runs on
+// device j % stages as chunk j / stages), a send actor for each transfer
+// leaving the device and a receive actor for each arriving, and stream
+// orders that follow the device's schedule.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,33 +28,42 @@ namespace pxc::cpu_target {
 class StageView {
 public:
   /// The schedule must validate (px-pipeline-partition checked it).
-  StageView(const px::PipelineConfig &config, int64_t stage);
+  StageView(const px::PipelineConfig &config, int64_t device);
 
-  int64_t stage() const { return index; }
+  /// The pipeline device (a Program stage: its ranks are one mesh).
+  int64_t device() const { return index; }
   const px::PipelineConfig &config() const { return pipelineConfig; }
-  /// This stage's tasks, and another stage's (a channel's order is its
+  int64_t deviceOf(int64_t modelStage) const {
+    return modelStage % pipelineConfig.stages;
+  }
+  /// The device's tasks, and another device's (a channel's order is its
   /// sender's).
-  const std::vector<pipeline::Task> &tasks() const { return stageTasks; }
-  std::vector<pipeline::Task> tasksOf(int64_t stage) const;
+  const std::vector<pipeline::Task> &tasks() const { return deviceTasks; }
+  std::vector<pipeline::Task> tasksOf(int64_t device) const;
 
-  /// Whether `op` runs on this stage (a transfer: on either end).
+  /// Whether `op` runs on this device (a transfer: on either end).
   bool includes(mlir::Operation *op) const;
-  /// Whether `op` is a transfer that leaves / arrives at this stage.
+  /// Transfers that leave / arrive at this device from / to another one, and
+  /// between two chunks of this device (a copy).
   bool sends(mlir::Operation *op) const;
   bool receives(mlir::Operation *op) const;
+  bool copies(mlir::Operation *op) const;
 
-  /// Fails with a diagnostic when an op of this stage reads a value of
-  /// another stage (not through a px.transfer) or an earlier phase reads a
-  /// later one's value.
+  /// Fails with a diagnostic when an op reads a value of another model
+  /// stage (not through a px.transfer) or of a later phase.
   mlir::LogicalResult verify(mlir::Block &body) const;
 
   /// The schedule's phase of an op (px.phase; forward when unset).
   static pipeline::Phase phaseOf(mlir::Operation *op);
+  /// The chunk whose tasks run `op`'s actor (a transfer: its source's).
+  int chunkOf(mlir::Operation *op) const;
+  /// Where `op`'s actor goes in the schedule: phase * virtual stages + chunk.
+  int taskKey(mlir::Operation *op) const;
   /// Whether the actor of `op` acts only at the step's last micro-batch
   /// (update work when there are several).
   bool isGated(mlir::Operation *op) const;
 
-  /// The values of this stage that need memory of their own, with their
+  /// The values of this device that need memory of their own, with their
   /// slot counts: what crosses phases (stashed activations: as many slots
   /// as the schedule keeps micro-batches alive), what an asynchronous actor
   /// reads or writes (inputs, outputs, transfers: one more, so that it can
@@ -71,13 +83,15 @@ public:
                        const llvm::DenseMap<mlir::Operation *,
                                             mlir::Operation *> &actorOf) const;
 
-  /// "{{phase, micro-batch}, ...}" for pxrt::scheduleSequence.
-  static std::string taskList(const std::vector<pipeline::Task> &tasks);
+  /// "{{task key, micro-batch}, ...}" for pxrt::scheduleSequence.
+  std::string taskList(const std::vector<pipeline::Task> &tasks) const;
+  /// Number of task keys (phases x chunks).
+  int taskKeys() const;
 
 private:
   px::PipelineConfig pipelineConfig;
   int64_t index;
-  std::vector<pipeline::Task> stageTasks;
+  std::vector<pipeline::Task> deviceTasks;
 };
 
 } // namespace pxc::cpu_target
