@@ -559,6 +559,12 @@ struct AutoSbpPass : pxc::impl::AutoSbpBase<AutoSbpPass> {
       options.memoryLimit = memoryLimitGiB > 0
                                 ? memoryLimitGiB * double(1 << 30)
                                 : spec.deviceMemory;
+      // The graph holds every pipeline stage and each stage has its own
+      // devices: the search bounds the average over the stages (the
+      // partitioner already bounded each stage).
+      if (std::optional<px::PipelineConfig> pipeline =
+              px::getPipelineConfig(func->getParentOfType<ModuleOp>()))
+        options.memoryLimit *= pipeline->stages;
       sbp_search::Result result =
           sbp_search::solve(planner.getGraph(), options);
       if (result.memory > options.memoryLimit) {

@@ -15,10 +15,7 @@ The paper reports 140 teraFLOP/s per GPU for this job (the "34 days"
 estimate), counted with its equation (3), which includes the forward pass
 that activation recomputation repeats.
 
-pxc chooses the distribution itself (px-auto-sbp); --sbp cannot pin
-Megatron's layout in a training step (px-autodiff refuses distributed
-parameters). --memory-limit is lifted because px-auto-sbp's memory model
-charges one stage mesh with every stage's tensors (459 GiB per device here).
+pxc chooses the distribution itself (px-auto-sbp).
 """
 import argparse
 import json
@@ -66,8 +63,7 @@ def simulate(pxc, model, out, schedule, cluster, extra):
     cmd = [pxc, "simulate", model, "--train", f"--mesh={DP}x{TP}",
            "--mesh-axes=data,model", f"--stages={PP}",
            f"--micro-batches={micro_batches}", f"--schedule={schedule}",
-           f"--cluster={cluster}", "--compute-type=bf16",
-           "--memory-limit=1000000", "-o", out] + extra
+           f"--cluster={cluster}", "--compute-type=bf16", "-o", out] + extra
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - start

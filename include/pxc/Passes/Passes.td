@@ -225,7 +225,11 @@ def AutoSbp : Pass<"px-auto-sbp", "mlir::ModuleOp"> {
     an edge per use (cost: boxing time between the producer's and the
     consumer's SBPs, from the cluster cost model). The search (eliminations,
     merges, greedy refinement) minimizes the estimated step time under the
-    per-device memory limit. Existing `px.sbp` attributes (on arguments,
+    per-device memory limit (in a pipelined program, on average over the
+    stages, which each have their own devices; the partitioner bounds each
+    stage). With micro-batches, per-micro-batch work and its boxing count
+    once per micro-batch and the update once, so gradients are reduced
+    after their accumulation. Existing `px.sbp` attributes (on arguments,
     results, ops) are constraints.
 
     Writes `px.sbp` on every op result and function argument and result,
