@@ -31,16 +31,7 @@ static constexpr StringLiteral kGradPrefix = "grad:";
 /// lives; the global norm's reduction is placed by px-insert-transfers).
 static void markUpdate(Operation *last, Operation *terminator,
                        std::optional<int64_t> stage) {
-  // Only pipelined programs (px-pipeline-partition ran) order work by phase.
-  if (!getPipelineConfig(terminator->getParentOfType<ModuleOp>()))
-    return;
-  for (Operation *op = last ? last->getNextNode()
-                            : &terminator->getBlock()->front();
-       op != terminator; op = op->getNextNode()) {
-    setPhase(op, Phase::Update);
-    if (stage)
-      setStage(op, *stage);
-  }
+  markBuiltOps(last, terminator, Phase::Update, stage);
 }
 
 namespace {

@@ -118,22 +118,12 @@ private:
 };
 } // namespace
 
-/// Marks the ops built since `last` (the op that preceded them) as
-/// backward work on the pipeline stage of `source`, the op they
-/// differentiate: a stage runs the backward of its own forward ops.
+/// Marks the ops built since `last` as backward work on the pipeline stage
+/// of `source`, the op they differentiate: a stage runs the backward of its
+/// own forward ops.
 static void markBackward(Operation *last, Operation *terminator,
                          Operation *source) {
-  // Only pipelined programs (px-pipeline-partition ran) order work by phase.
-  if (!getPipelineConfig(terminator->getParentOfType<ModuleOp>()))
-    return;
-  std::optional<int64_t> stage = getStage(source);
-  for (Operation *op = last ? last->getNextNode()
-                            : &terminator->getBlock()->front();
-       op != terminator; op = op->getNextNode()) {
-    setPhase(op, Phase::Backward);
-    if (stage)
-      setStage(op, *stage);
-  }
+  markBuiltOps(last, terminator, Phase::Backward, getStage(source));
 }
 
 static LogicalResult differentiate(func::FuncOp func) {

@@ -99,6 +99,19 @@ std::optional<int64_t> px::getUseStage(OpOperand &use) {
   return getStage(use.getOwner());
 }
 
+void px::markBuiltOps(Operation *last, Operation *before, Phase phase,
+                      std::optional<int64_t> stage) {
+  if (!getPipelineConfig(before->getParentOfType<ModuleOp>()))
+    return;
+  for (Operation *op = last ? last->getNextNode()
+                            : &before->getBlock()->front();
+       op != before; op = op->getNextNode()) {
+    setPhase(op, phase);
+    if (stage)
+      setStage(op, *stage);
+  }
+}
+
 void px::inferPipelinePlacement(Block &block) {
   auto earlier = [](std::optional<int64_t> a, std::optional<int64_t> b) {
     return !a ? b : (!b ? a : std::min(a, b));

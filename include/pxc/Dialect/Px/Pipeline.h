@@ -53,6 +53,13 @@ std::optional<int64_t> getValueStage(mlir::Value value);
 /// source stage).
 std::optional<int64_t> getUseStage(mlir::OpOperand &use);
 
+/// Marks the ops of `before`'s block from the one after `last` (from the
+/// block's start when null) up to `before` as `phase` work, on `stage` when
+/// given. Does nothing outside a pipelined module (no px.pipeline): passes
+/// that build ops call it after building them.
+void markBuiltOps(mlir::Operation *last, mlir::Operation *before, Phase phase,
+                  std::optional<int64_t> stage);
+
 /// Places the ops of `block` that lack a stage or phase: the stage of their
 /// latest operand (else of their earliest user), the phase of their
 /// earliest user (else of their latest operand); forward when nothing
