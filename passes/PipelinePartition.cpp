@@ -126,20 +126,16 @@ Chain buildChain(Block &body, const CostParams &params) {
 /// Micro-batches of activations each model stage keeps alive under the
 /// schedule (model stage j runs on device j % stages as chunk j / stages).
 std::vector<double> inFlight(const PipelineConfig &config) {
-  auto kind = *pipeline::parseScheduleKind(config.schedule);
-  pipeline::ScheduleConfig schedule{
-      kind, static_cast<int>(config.stages),
-      static_cast<int>(config.microBatches),
-      static_cast<int>(config.virtualStages), /*training=*/true};
-  pipeline::Phase last = pipeline::splitsBackward(kind)
+  pipeline::ScheduleConfig schedule = *toScheduleConfig(config);
+  pipeline::Phase last = pipeline::splitsBackward(schedule.kind)
                              ? pipeline::Phase::Weight
                              : pipeline::Phase::Backward;
   std::vector<double> counts;
   for (int64_t j = 0; j < config.stages * config.virtualStages; ++j) {
     int device = j % config.stages, chunk = j / config.stages;
-    counts.push_back(pipeline::liveSlots(
-        pipeline::buildSchedule(schedule, device), pipeline::Phase::Forward,
-        chunk, last, chunk));
+    counts.push_back(
+        pipeline::liveSlots(pipeline::buildSchedule(schedule, device),
+                            pipeline::Phase::Forward, chunk, last, chunk));
   }
   return counts;
 }
@@ -203,14 +199,12 @@ struct PipelinePartitionPass
     config.microBatches = microBatches;
     config.schedule = schedule;
     config.virtualStages = virtualStages;
-    std::optional<pipeline::ScheduleKind> kind =
-        pipeline::parseScheduleKind(schedule);
-    std::string invalid =
-        kind ? pipeline::validate({*kind, static_cast<int>(stages),
-                                   static_cast<int>(microBatches),
-                                   static_cast<int>(virtualStages), train})
-             : "unknown schedule '" + schedule +
-                   "' (gpipe, 1f1b, interleaved or zb-h1)";
+    std::optional<pipeline::ScheduleConfig> scheduleConfig =
+        toScheduleConfig(config, train);
+    std::string invalid = scheduleConfig
+                              ? pipeline::validate(*scheduleConfig)
+                              : "unknown schedule '" + schedule +
+                                    "' (gpipe, 1f1b, interleaved or zb-h1)";
     if (!invalid.empty()) {
       module.emitError("px-pipeline-partition: ") << invalid;
       return signalPassFailure();

@@ -54,9 +54,9 @@ struct PipelineSchedulePass
     std::optional<PipelineConfig> config = getPipelineConfig(module);
     if (!config)
       return;
-    std::optional<pipeline::ScheduleKind> kind =
-        pipeline::parseScheduleKind(config->schedule);
-    if (!kind) {
+    std::optional<pipeline::ScheduleConfig> schedule =
+        toScheduleConfig(*config);
+    if (!schedule) {
       module.emitError("px-pipeline-schedule: unknown schedule '")
           << config->schedule << "'";
       return signalPassFailure();
@@ -76,7 +76,7 @@ struct PipelineSchedulePass
           return signalPassFailure();
         }
       }
-      if (pipeline::splitsBackward(*kind))
+      if (pipeline::splitsBackward(schedule->kind))
         splitBackward(body);
     }
   }

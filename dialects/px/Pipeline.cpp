@@ -42,6 +42,18 @@ std::optional<PipelineConfig> px::getPipelineConfig(ModuleOp module) {
   return config;
 }
 
+std::optional<pipeline::ScheduleConfig>
+px::toScheduleConfig(const PipelineConfig &config, bool training) {
+  std::optional<pipeline::ScheduleKind> kind =
+      pipeline::parseScheduleKind(config.schedule);
+  if (!kind)
+    return std::nullopt;
+  return pipeline::ScheduleConfig{*kind, static_cast<int>(config.stages),
+                                  static_cast<int>(config.microBatches),
+                                  static_cast<int>(config.virtualStages),
+                                  training};
+}
+
 void px::setPipelineConfig(ModuleOp module, const PipelineConfig &config) {
   Builder b(module.getContext());
   module->setAttr(

@@ -375,22 +375,19 @@ FailureOr<PlanSimulation> sim::simulatePlan(ModuleOp module,
 
   PipelineConfig pipelineConfig =
       getPipelineConfig(module).value_or(PipelineConfig());
-  std::optional<pipeline::ScheduleKind> kind =
-      pipeline::parseScheduleKind(pipelineConfig.schedule);
-  if (!kind)
+  bool training = false;
+  func.walk([&](Operation *op) {
+    if (getPhase(op) == Phase::Backward || getPhase(op) == Phase::Weight)
+      training = true;
+  });
+  std::optional<pipeline::ScheduleConfig> schedule =
+      toScheduleConfig(pipelineConfig, training);
+  if (!schedule)
     return emitError(module.getLoc())
            << "pxc simulate: unknown pipeline schedule '"
            << pipelineConfig.schedule << "'";
   pipeline::ScheduleConfig &config = plan.input.config;
-  config.kind = *kind;
-  config.stages = int(pipelineConfig.stages);
-  config.microBatches = int(pipelineConfig.microBatches);
-  config.virtualStages = int(pipelineConfig.virtualStages);
-  config.training = false;
-  func.walk([&](Operation *op) {
-    if (getPhase(op) == Phase::Backward || getPhase(op) == Phase::Weight)
-      config.training = true;
-  });
+  config = *schedule;
   std::string invalid = pipeline::validate(config);
   if (!invalid.empty())
     return emitError(module.getLoc(), "pxc simulate: ") << invalid;

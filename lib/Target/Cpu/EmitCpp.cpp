@@ -571,8 +571,25 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
               -1);
   }
   // Transfers: each stream of sends (receives) to (from) one device runs in
-  // its sender's schedule order; between two chunks of this device, a copy.
+  // its sender's schedule order, from per-task-key lists of its actors
+  // declared here, before the actors fill them; between two chunks of this
+  // device, a copy.
   std::map<int64_t, std::string> sendStreams, recvStreams;
+  if (stage) {
+    auto declare = [&](std::map<int64_t, std::string> &lists, int64_t peer,
+                       StringRef kind) {
+      std::string name = (kind + std::to_string(peer)).str();
+      if (lists.try_emplace(peer, name).second)
+        os << "  std::vector<std::vector<int>> " << name << "("
+           << stage->taskKeys() << ");\n";
+    };
+    for (auto transfer : body.getOps<TransferOp>()) {
+      if (stage->sends(transfer))
+        declare(sendStreams, stage->deviceOf(transfer.getDstStage()), "send");
+      else if (stage->receives(transfer))
+        declare(recvStreams, stage->deviceOf(transfer.getSrcStage()), "recv");
+    }
+  }
   auto emitTransfer = [&](TransferOp transfer) {
     auto type = transfer.getType();
     std::string count = std::to_string(type.getNumElements());
@@ -591,42 +608,23 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
     if (stage->sends(transfer)) {
       int64_t peer = stage->deviceOf(transfer.getDstStage());
       std::string ptr = pointer(transfer.getInput(), io);
-      sendStreams[peer] = "send" + std::to_string(peer);
       emitActor("send to stage " + std::to_string(peer) + " #" +
                     std::to_string(position.lookup(transfer)),
                 "send " + std::to_string(peer), io,
                 "ctx.send(" + std::to_string(peer) + ", " + ptr + ", " + count +
                     ", " + dtype + ", a.stream);",
-                0, sendStreams[peer] + "[" + key + "]", gated(transfer));
+                0, sendStreams.at(peer) + "[" + key + "]", gated(transfer));
       return;
     }
     int64_t peer = stage->deviceOf(transfer.getSrcStage());
     io.outputs.push_back(registers.lookup(transfer.getResult()));
-    recvStreams[peer] = "recv" + std::to_string(peer);
     emitActor("receive from stage " + std::to_string(peer) + " #" +
                   std::to_string(position.lookup(transfer)),
               "recv " + std::to_string(peer), io,
               "ctx.recv(" + std::to_string(peer) + ", a.outputs[0], " + count +
                   ", " + dtype + ", a.stream);",
-              0, recvStreams[peer] + "[" + key + "]", gated(transfer));
+              0, recvStreams.at(peer) + "[" + key + "]", gated(transfer));
   };
-  // Declare the per-peer phase lists before the actors fill them.
-  if (stage) {
-    std::set<std::string> declared;
-    for (Operation &op : body) {
-      auto transfer = dyn_cast<TransferOp>(op);
-      if (!transfer || !(stage->sends(transfer) || stage->receives(transfer)))
-        continue;
-      std::string name =
-          stage->sends(transfer)
-              ? "send" + std::to_string(stage->deviceOf(transfer.getDstStage()))
-              : "recv" +
-                    std::to_string(stage->deviceOf(transfer.getSrcStage()));
-      if (declared.insert(name).second)
-        os << "  std::vector<std::vector<int>> " << name << "("
-           << stage->taskKeys() << ");\n";
-    }
-  }
   for (const Unit &unit : units) {
     Operation &op = *unit.ops.back();
     if (isa<ParameterOp, ConstantOp>(op) || elidedAssigns.contains(&op))

@@ -9,13 +9,6 @@ using namespace pxc;
 using namespace pxc::px;
 using namespace pxc::cpu_target;
 
-static pipeline::ScheduleConfig scheduleConfig(const PipelineConfig &config) {
-  return {*pipeline::parseScheduleKind(config.schedule),
-          static_cast<int>(config.stages),
-          static_cast<int>(config.microBatches),
-          static_cast<int>(config.virtualStages), /*training=*/true};
-}
-
 StageView::StageView(const PipelineConfig &config, int64_t device)
     : pipelineConfig(config), index(device), deviceTasks(tasksOf(device)) {}
 
@@ -27,7 +20,7 @@ StageView::StageView(const PipelineConfig &config, int64_t device)
 std::vector<pipeline::Task> StageView::tasksOf(int64_t device) const {
   std::vector<pipeline::Task> tasks;
   for (const pipeline::Task &task : pipeline::buildSchedule(
-           scheduleConfig(pipelineConfig), static_cast<int>(device)))
+           *toScheduleConfig(pipelineConfig), static_cast<int>(device)))
     if (task.phase != pipeline::Phase::Update)
       tasks.push_back(task);
   for (int k = 0; k < pipelineConfig.microBatches; ++k)

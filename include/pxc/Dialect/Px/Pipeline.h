@@ -12,6 +12,8 @@
 #ifndef PXC_DIALECT_PX_PIPELINE_H
 #define PXC_DIALECT_PX_PIPELINE_H
 
+#include "pxc/Pipeline/Schedule.h"
+
 #include "mlir/IR/Block.h"
 #include "mlir/IR/BuiltinOps.h"
 
@@ -36,6 +38,10 @@ struct PipelineConfig {
 };
 
 std::optional<PipelineConfig> getPipelineConfig(mlir::ModuleOp module);
+/// The schedule `config` describes, for lib/Pipeline (nullopt for an
+/// unknown schedule name).
+std::optional<pipeline::ScheduleConfig>
+toScheduleConfig(const PipelineConfig &config, bool training = true);
 void setPipelineConfig(mlir::ModuleOp module, const PipelineConfig &config);
 
 /// px.stage of `op` (nullopt when unset; px.transfer has none).
