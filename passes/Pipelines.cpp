@@ -76,6 +76,9 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
   InsertBoxingOptions boxing;
   boxing.cluster = options.cluster;
   pm.addPass(createInsertBoxing(boxing));
+  // Which rank saves which fragment of each parameter and optimizer state;
+  // needs the final distributions and the global shapes (before spmdize).
+  pm.addPass(createCheckpointLayout());
   // Local shapes for every rank class; needs every value's distribution to
   // match its uses, which boxing guarantees.
   pm.addPass(createSpmdize());

@@ -211,6 +211,36 @@ static LogicalResult verifyPipeline(Operation *op, Attribute attr) {
   return success();
 }
 
+/// px.checkpoint: {kind, device, logical_shape, fragments} on a parameter.
+static LogicalResult verifyCheckpoint(Operation *op, Attribute attr) {
+  auto dict = dyn_cast<DictionaryAttr>(attr);
+  if (!isa<ParameterOp>(op) || !dict)
+    return op->emitError() << "px.checkpoint must be a dictionary on a "
+                              "px.parameter";
+  auto kind = dict.getAs<StringAttr>("kind");
+  auto device = dict.getAs<IntegerAttr>("device");
+  auto logical = dict.getAs<DenseI64ArrayAttr>("logical_shape");
+  auto fragments = dict.getAs<ArrayAttr>("fragments");
+  if (!kind ||
+      !llvm::is_contained({"parameter", "state", "buffer"}, kind.getValue()))
+    return op->emitError() << "px.checkpoint needs kind = \"parameter\", "
+                              "\"state\" or \"buffer\"";
+  if (!device || device.getValue().isNegative())
+    return op->emitError()
+           << "px.checkpoint needs a non-negative integer device";
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!logical || logical.size() != type.getRank())
+    return op->emitError() << "px.checkpoint needs a logical_shape of rank "
+                           << type.getRank();
+  if (!fragments || !llvm::all_of(fragments, [&](Attribute f) {
+        auto a = dyn_cast<DenseI64ArrayAttr>(f);
+        return a && a.size() == 2 + 2 * type.getRank();
+      }))
+    return op->emitError() << "px.checkpoint needs fragments "
+                              "[rank, primary, offsets..., sizes...]";
+  return success();
+}
+
 static LogicalResult verifyCommonAttr(Operation *op, NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
   if (name == PxDialect::kOffsetAttrName ||
@@ -241,6 +271,8 @@ static LogicalResult verifyCommonAttr(Operation *op, NamedAttribute attr) {
       return op->emitError() << "px.name must be a string";
     return success();
   }
+  if (name == PxDialect::kCheckpointAttrName)
+    return verifyCheckpoint(op, attr.getValue());
   return op->emitError() << "unknown px attribute '" << name << "'";
 }
 

@@ -21,6 +21,9 @@ std::string buildExecutable(llvm::StringRef source, llvm::StringRef output,
 /// arena bytes, the SBP of every input, output and parameter, and the
 /// collectives with their mesh axes and bytes per rank.
 std::string writePlan(mlir::ModuleOp module, llvm::StringRef path);
+/// Writes `path` (atomically): px-checkpoint-layout's fragments of every
+/// parameter and optimizer state (docs/checkpoints.md).
+std::string writeCheckpointLayout(mlir::ModuleOp module, llvm::StringRef path);
 
 } // namespace pxc
 

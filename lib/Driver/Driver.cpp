@@ -406,6 +406,11 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
     std::string error = writePlan(module, plan);
     if (!error.empty())
       return fail(error);
+    SmallString<256> layout(opts.output);
+    llvm::sys::path::append(layout, "checkpoint-layout.json");
+    error = writeCheckpointLayout(module, layout);
+    if (!error.empty())
+      return fail(error);
   }
   return success();
 }

@@ -3,6 +3,8 @@
 #include "Build.h"
 
 #include "pxc/Analysis/MemoryPlan.h"
+#include "pxc/Checkpoint/Layout.h"
+#include "pxc/Dialect/Px/Pipeline.h"
 #include "pxc/Dialect/Px/PxOps.h"
 #include "pxc/Support/LLVM.h"
 
@@ -134,6 +136,74 @@ std::string pxc::writePlan(ModuleOp module, StringRef path) {
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", json::Value(std::move(plan))) << "\n";
+  if (llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &out) {
+        out << text;
+        return llvm::Error::success();
+      }))
+    return toString(std::move(err));
+  return {};
+}
+
+/// safetensors' name of an element type.
+static std::string safetensorsType(Type type) {
+  Type element = cast<RankedTensorType>(type).getElementType();
+  if (element.isF32())
+    return "F32";
+  if (element.isF64())
+    return "F64";
+  if (element.isBF16())
+    return "BF16";
+  if (element.isF16())
+    return "F16";
+  if (element.isInteger(64))
+    return "I64";
+  if (element.isInteger(32))
+    return "I32";
+  if (element.isInteger(1))
+    return "BOOL";
+  return typeStr(type);
+}
+
+std::string pxc::writeCheckpointLayout(ModuleOp module, StringRef path) {
+  ckpt::Layout layout;
+  if (std::optional<PipelineConfig> pipeline = getPipelineConfig(module))
+    layout.devices = pipeline->stages;
+  llvm::StringSet<> seen;
+  module.walk([&](ParameterOp param) {
+    auto info =
+        param->getAttrOfType<DictionaryAttr>(PxDialect::kCheckpointAttrName);
+    if (!info || !seen.insert(param.getName()).second)
+      return;
+    if (layout.tensors.empty())
+      if (FailureOr<MeshOp> mesh = findMesh(param); succeeded(mesh))
+        layout.mesh.assign(mesh->getShape().begin(), mesh->getShape().end());
+    Type global = globalType(
+        param.getType(),
+        param->getAttrOfType<TypeAttr>(PxDialect::kGlobalTypeAttrName));
+    ckpt::TensorLayout t;
+    t.name = param.getName().str();
+    t.dtype = safetensorsType(global);
+    auto shape = cast<RankedTensorType>(global).getShape();
+    t.paddedShape.assign(shape.begin(), shape.end());
+    ArrayRef<int64_t> logical =
+        info.getAs<DenseI64ArrayAttr>("logical_shape").asArrayRef();
+    t.shape.assign(logical.begin(), logical.end());
+    t.sbp = sbpOf(getSbp(param.getResult()));
+    t.device = info.getAs<IntegerAttr>("device").getInt();
+    t.kind = info.getAs<StringAttr>("kind").getValue().str();
+    size_t rank = logical.size();
+    for (Attribute a : info.getAs<ArrayAttr>("fragments")) {
+      ArrayRef<int64_t> f = cast<DenseI64ArrayAttr>(a).asArrayRef();
+      ckpt::Fragment fragment;
+      fragment.rank = f[0];
+      fragment.primary = f[1] != 0;
+      fragment.box.offsets.assign(f.begin() + 2, f.begin() + 2 + rank);
+      fragment.box.sizes.assign(f.begin() + 2 + rank, f.end());
+      t.fragments.push_back(std::move(fragment));
+    }
+    layout.tensors.push_back(std::move(t));
+  });
+  std::string text = ckpt::toJson(layout);
   if (llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &out) {
         out << text;
         return llvm::Error::success();

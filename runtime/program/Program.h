@@ -9,6 +9,7 @@
 #include "pxc/Sbp/Sbp.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,34 @@ void copyBoxIn(const char *piece, const std::vector<int64_t> &shape,
 /// random initializers).
 void initializeParameter(const ParameterSpec &spec, const Box &box,
                          uint64_t seed, void *dst);
+
+class Communicator;
+
+/// One rank's part of checkpoints (--save, --load; docs/checkpoints.md):
+/// the fragments of its parameters and optimizer states it saves (those it
+/// is the primary replica of) and the pieces it loads.
+class RankCheckpoints {
+public:
+  RankCheckpoints(const Program &program, const RankClass &cls, int rank,
+                  const std::vector<int64_t> &coords, char *arena);
+  ~RankCheckpoints();
+  /// Fills this rank's pieces from the checkpoint directory `dir` (any
+  /// configuration wrote it).
+  void load(const std::string &dir);
+  /// Copies the fragments to host memory (the training stall; returned in
+  /// ms) and writes them in the background after the previous save has
+  /// finished. `comm` spans the job; rank 0 commits `root`/step-N once
+  /// every rank's file is written, keeps the newest `keep` and, when
+  /// `verbose`, prints where it saved.
+  double save(const std::string &root, const std::string &token, int keep,
+              int64_t step, uint64_t seed, Communicator &comm, bool verbose);
+  /// Waits for the save in flight; rethrows its error.
+  void wait();
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
 
 } // namespace pxrt
 

@@ -18,6 +18,8 @@
 
 #include "Program.h"
 
+#include "../checkpoint/Checkpoint.h"
+
 #include "pxrt/data.h"
 #include "pxrt/kernels.h"
 #include "pxrt/train.h"
@@ -125,6 +127,11 @@ struct Options {
   std::string format = "pb";
   int64_t steps = 1;
   uint64_t seed = 0;
+  bool seedGiven = false;
+  // Checkpoints (docs/checkpoints.md).
+  std::string save, load;
+  int64_t saveEvery = 0;
+  int64_t keep = 3;
   double timeout = 300;
   bool quiet = false;
   bool time = false;
@@ -178,7 +185,15 @@ void printHelp(const Program &program) {
       << "  --seed=S             seed of random parameter initializers\n"
       << "  --timeout=SECONDS    give up on a silent peer after this long\n"
       << "  --quiet              do not print the outputs\n"
-      << "  --time               print the median step time (rank 0)\n";
+      << "  --time               print the median step time (rank 0)\n"
+      << "  --load=DIR           start from the newest checkpoint in DIR (or "
+         "the\n"
+      << "                       checkpoint DIR), written by any "
+         "configuration\n"
+      << "  --save=DIR           save a checkpoint into DIR at the end\n"
+      << "  --save-every=K       and every K steps (asynchronously)\n"
+      << "  --keep=N             keep the newest N checkpoints (default 3, 0: "
+         "all)\n";
   if (isTraining(program)) {
     const TrainDefaults &d = program.train;
     std::cout
@@ -346,8 +361,17 @@ std::optional<Options> parseOptions(int argc, char **argv,
       opts.format = value;
     else if (flag == "--steps")
       opts.steps = parseInt(flag, value);
-    else if (flag == "--seed")
+    else if (flag == "--seed") {
       opts.seed = static_cast<uint64_t>(parseInt(flag, value));
+      opts.seedGiven = true;
+    } else if (flag == "--save" || flag == "--load") {
+      if (value.empty())
+        throw UsageError(flag + " expects a directory (" + flag + "=DIR)");
+      (flag == "--save" ? opts.save : opts.load) = value;
+    } else if (flag == "--save-every")
+      opts.saveEvery = parseInt(flag, value);
+    else if (flag == "--keep")
+      opts.keep = parseInt(flag, value);
     else if (flag == "--timeout")
       opts.timeout = static_cast<double>(parseInt(flag, value));
     else if (parseTrainFlag(opts, flag, value)) {
@@ -362,6 +386,10 @@ std::optional<Options> parseOptions(int argc, char **argv,
     throw UsageError("--output-format must be pb or npy");
   if (opts.steps < 1)
     throw UsageError("--steps must be at least 1");
+  if (opts.saveEvery < 0 || opts.keep < 0)
+    throw UsageError("--save-every and --keep must not be negative");
+  if (opts.saveEvery > 0 && opts.save.empty())
+    throw UsageError("--save-every needs --save=DIR");
   if (opts.logEvery && *opts.logEvery < 1)
     throw UsageError("--log-every must be at least 1");
   if (!opts.firstTrainFlag.empty() && !isTraining(program))
@@ -435,6 +463,8 @@ struct Training {
   int lossOutput = -1, normOutput = -1; // -1: the program has none
   // Rank 0's record of every step.
   std::vector<double> losses, lrs, norms, stepMs;
+  // Rank 0's training stall per checkpoint (the snapshot), ms.
+  std::vector<double> checkpointMs;
 };
 
 /// What the ranks of this process share.
@@ -444,6 +474,9 @@ struct Job {
   std::vector<io::Tensor> inputs;
   std::vector<io::Tensor> outputs;    // Assembled on rank 0.
   std::unique_ptr<Training> training; // Null for other programs.
+  /// --load's checkpoint (a directory or a safetensors file) and its step.
+  std::string checkpoint;
+  int64_t startStep = 0;
 };
 
 /// Checks the role-tagged inputs, resolves the training flags against the
@@ -557,6 +590,27 @@ std::unique_ptr<Training> setUpTraining(const Options &opts,
     throw UsageError("--data: this program has no tokens or labels input");
   }
   return training;
+}
+
+/// Finds --load's checkpoint and takes its step (training resumes after
+/// it) and, unless --seed is given, its seed (random batch orders and
+/// synthetic data continue where they were).
+void openCheckpoint(Job &job) {
+  std::error_code ec;
+  job.checkpoint = std::filesystem::is_regular_file(job.options.load, ec)
+                       ? job.options.load
+                       : ckpt::resolveCheckpoint(job.options.load);
+  ckpt::Reader reader(job.checkpoint);
+  job.startStep = reader.index().step;
+  if (!job.options.seedGiven)
+    job.options.seed = reader.index().seed;
+  if (isTraining(job.program) && job.startStep >= job.options.steps)
+    throw UsageError("the checkpoint " + job.checkpoint + " is at step " +
+                     std::to_string(job.startStep) +
+                     "; --steps counts from step 0, so it must be larger");
+  if (!job.options.quiet)
+    std::printf("loading %s (step %lld)\n", job.checkpoint.c_str(),
+                static_cast<long long>(job.startStep));
 }
 
 } // namespace
@@ -792,6 +846,23 @@ void runRank(Job &job, int rank, Communicator &world) {
     channelPointers.push_back(channels.back().get());
   }
 
+  // Checkpoints are written in the background and gathered to rank 0 over
+  // a communicator of their own; the staging directory's name is rank 0's.
+  Stream stream("gather");
+  std::unique_ptr<Communicator> saveComm;
+  std::string token;
+  if (!job.options.save.empty()) {
+    saveComm = world.split(0, rank);
+    int64_t value =
+        rank == 0 ? static_cast<int64_t>(
+                        std::chrono::system_clock::now().time_since_epoch() /
+                        std::chrono::microseconds(1))
+                  : 0;
+    saveComm->broadcast(&value, 1, DType::I64, 0, stream);
+    stream.synchronize();
+    token = std::to_string(value);
+  }
+
   ActorGraph graph(cls->arenaBytes);
   graph.onError([&world](const std::string &message) { world.abort(message); });
   RankContext ctx(program, rank, graph, axisPointers, channelPointers);
@@ -805,14 +876,29 @@ void runRank(Job &job, int rank, Communicator &world) {
     initializeParameter(spec, pieceBox(spec.tensor, program.mesh, coords),
                         job.options.seed, graph.arena() + offset);
   }
+  std::unique_ptr<RankCheckpoints> checkpoints;
+  if (!job.options.save.empty() || !job.checkpoint.empty())
+    checkpoints = std::make_unique<RankCheckpoints>(program, *cls, rank, coords,
+                                                    graph.arena());
+  if (!job.checkpoint.empty())
+    checkpoints->load(job.checkpoint);
   cls->build(ctx);
   // One step per run, its micro-batches the pieces: buffers that share
   // memory are ordered within a step by the graph (and the schedule), but
   // not across steps.
   std::vector<double> times;
   Training *training = job.training.get();
-  Stream stream("gather");
-  for (int64_t step = 0; step < job.options.steps; ++step) {
+  int64_t saved = -1;
+  auto save = [&](int64_t step) {
+    double ms = checkpoints->save(
+        job.options.save, token, static_cast<int>(job.options.keep), step,
+        job.options.seed, *saveComm, rank == 0 && !job.options.quiet);
+    if (training && rank == 0)
+      training->checkpointMs.push_back(ms);
+    saved = step;
+  };
+  int64_t start = training ? job.startStep : 0;
+  for (int64_t step = start; step < job.options.steps; ++step) {
     double lr = 0;
     if (training) {
       // Every rank computes the same hyper vector from the step number.
@@ -830,6 +916,8 @@ void runRank(Job &job, int rank, Communicator &world) {
     times.push_back(ms);
     if (!training)
       continue;
+    if (job.options.saveEvery > 0 && (step + 1) % job.options.saveEvery == 0)
+      save(step + 1);
     double loss = NAN, norm = NAN;
     for (int o : {training->lossOutput, training->normOutput}) {
       if (o < 0)
@@ -857,6 +945,12 @@ void runRank(Job &job, int rank, Communicator &world) {
     std::printf(" | %.0f tok/s | %.2f ms\n", ms > 0 ? tokens / ms * 1e3 : 0.0,
                 ms);
     std::fflush(stdout);
+  }
+  if (checkpoints && !job.options.save.empty()) {
+    int64_t end = training ? job.options.steps : 0;
+    if (saved != end)
+      save(end);
+    checkpoints->wait();
   }
   if (job.options.time && rank == 0) {
     std::sort(times.begin(), times.end());
@@ -939,6 +1033,10 @@ void writeMetrics(const Job &job) {
   json += "  \"grad_norm\": " + jsonArray(t.norms) + ",\n";
   json += "  \"step_ms\": " + jsonArray(t.stepMs) + ",\n";
   json += "  \"median_step_ms\": " + jsonNumber(median) + ",\n";
+  if (!job.checkpoint.empty())
+    json += "  \"first_step\": " + std::to_string(job.startStep) + ",\n";
+  if (!t.checkpointMs.empty())
+    json += "  \"checkpoint_stall_ms\": " + jsonArray(t.checkpointMs) + ",\n";
   json += "  \"tokens_per_s\": " +
           jsonNumber(median > 0 ? tokens / median * 1e3 : NAN) + "\n";
   json += "}\n";
@@ -959,13 +1057,15 @@ scheduleSequence(const std::vector<std::pair<int, int>> &tasks,
 }
 
 int runMain(int argc, char **argv, const Program &program) {
-  Job job{program, {}, {}, {}, nullptr};
+  Job job{program, {}, {}, {}, nullptr, {}, 0};
   int64_t devices = program.stages * meshSize(program);
   try {
     std::optional<Options> opts = parseOptions(argc, argv, program);
     if (!opts)
       return 0;
     job.options = *opts;
+    if (!job.options.load.empty())
+      openCheckpoint(job);
     job.inputs = loadInputs(job.options, program);
     if (isTraining(program))
       job.training = setUpTraining(job.options, program);

@@ -292,6 +292,38 @@ def InsertBoxing : Pass<"px-insert-boxing", "mlir::ModuleOp"> {
   ];
 }
 
+def CheckpointLayout : Pass<"px-checkpoint-layout", "mlir::ModuleOp"> {
+  let summary = "Decide which rank saves which fragment of every parameter and optimizer state";
+  let description = [{
+    Runs on the global view once every parameter has its distribution
+    (after `px-auto-sbp`, before `px-spmdize`). For each `px.parameter`
+    (trained parameters, optimizer states, frozen buffers) it records in
+    `px.checkpoint` how checkpoints store it:
+
+    - `kind`: "parameter", "state" (an optimizer state of
+      `px-apply-optimizer`) or "buffer" (frozen);
+    - `device`: the pipeline device whose ranks hold it (its stage modulo
+      the pipeline's stages; 0 without a pipeline);
+    - `logical_shape`: the shape checkpoints store;
+    - `fragments`: for every rank holding a non-empty box of it,
+      `[rank, primary, offsets..., sizes...]` with global offsets (uneven
+      splits included). Of the ranks holding the same box, the one at
+      coordinate 0 of every mesh axis the tensor is broadcast on is the
+      primary replica: it alone saves the box, so each byte is saved once.
+
+    A parameter whose distribution is partial, or that is held on two
+    pipeline stages, is an error: checkpoints store reduced, single-owner
+    values. `pxc` writes the result as `OUT/checkpoint-layout.json`; the
+    generated program saves and loads with the same arithmetic
+    (`docs/checkpoints.md`).
+
+    ```
+    pxc-opt --px-auto-sbp=mesh-shape=2,2 --px-checkpoint-layout model.mlir
+    ```
+  }];
+  let dependentDialects = ["::pxc::px::PxDialect"];
+}
+
 def Spmdize : Pass<"px-spmdize", "mlir::ModuleOp"> {
   let summary = "Rewrite distributed functions into per-rank functions with local shapes";
   let description = [{

@@ -813,6 +813,13 @@ void ProgramEmitter::emitProgram() {
       os << "    s.init = ParameterSpec::Init::Data;\n"
          << "    s.data = parameter" << param.index << ";\n";
     }
+    if (auto info = param.op->getAttrOfType<DictionaryAttr>(
+            PxDialect::kCheckpointAttrName)) {
+      os << "    s.logicalShape = "
+         << intList(info.getAs<DenseI64ArrayAttr>("logical_shape").asArrayRef())
+         << ";\n    s.kind = "
+         << quoted(info.getAs<StringAttr>("kind").getValue()) << ";\n";
+    }
     os << "    p.parameters.push_back(s);\n  }\n";
   }
   for (const RankBuilder &b : builders)

@@ -73,6 +73,10 @@ struct ParameterSpec {
   /// File: raw little-endian row-major bytes at `offset` of `path`.
   std::string path;
   uint64_t offset = 0;
+  /// What checkpoints store: the shape without padding (empty: the
+  /// tensor's shape) and "parameter", "state" (optimizer) or "buffer".
+  std::vector<int64_t> logicalShape;
+  std::string kind = "parameter";
 };
 
 class RankContext;

@@ -58,6 +58,11 @@ def Px_Dialect : Dialect {
         "px.persistent_bytes";
     static constexpr ::llvm::StringLiteral kMeshAttrName = "px.mesh";
     static constexpr ::llvm::StringLiteral kNameAttrName = "px.name";
+    /// On a px.parameter (px-checkpoint-layout): how checkpoints store it,
+    /// {kind, device, logical_shape, fragments}; each fragment is
+    /// [rank, primary, offsets..., sizes...].
+    static constexpr ::llvm::StringLiteral kCheckpointAttrName =
+        "px.checkpoint";
     /// On a training function's argument: what the program feeds it each
     /// step ("tokens", "labels" from the data; "hyper" from the optimizer
     /// flags and schedule).
