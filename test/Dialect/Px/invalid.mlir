@@ -1241,3 +1241,43 @@ func.func @accumulate_once(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = px.accumulate %x {micro_batches = 1 : i64} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @checkpoint_not_on_parameter(%a: tensor<4xf32>) {
+  // expected-error @+1 {{px.checkpoint must be a dictionary on a px.parameter}}
+  %0 = px.neg %a {px.checkpoint = {}} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @checkpoint_kind() {
+  // expected-error @+1 {{px.checkpoint needs kind = "parameter", "state" or "buffer"}}
+  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {kind = "weights", device = 0 : i64, logical_shape = array<i64: 4>, fragments = []}}
+  return
+}
+
+// -----
+
+func.func @checkpoint_logical_rank() {
+  // expected-error @+1 {{px.checkpoint needs a logical_shape of rank 1}}
+  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {kind = "state", device = 0 : i64, logical_shape = array<i64: 4, 1>, fragments = []}}
+  return
+}
+
+// -----
+
+func.func @checkpoint_fragment_length() {
+  // expected-error @+1 {{px.checkpoint needs fragments [rank, primary, offsets..., sizes...]}}
+  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {kind = "state", device = 0 : i64, logical_shape = array<i64: 4>, fragments = [array<i64: 0, 1, 0>]}}
+  return
+}
+
+// -----
+
+func.func @checkpoint_device() {
+  // expected-error @+1 {{px.checkpoint needs a non-negative integer device}}
+  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {kind = "state", device = -1 : i64, logical_shape = array<i64: 4>, fragments = []}}
+  return
+}
