@@ -28,7 +28,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.pxc_tools_dir, append_path=True)
 
 tool_dirs = [config.pxc_tools_dir, config.llvm_tools_dir]
-tools = ["pxc-opt", "pxc", "mlir-opt"]
+tools = ["pxc-opt", "pxc-ckpt", "pxc", "mlir-opt"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Compares the per-step `loss` (and `grad_norm`) lists of two training
-metrics JSON files: same length, every step within rtol (relative). Prints
-the worst step; exits 1 on a mismatch."""
+metrics JSON files: same steps, every step within rtol (relative). A run
+resumed from a checkpoint records its `first_step`; it is compared with the
+same steps of the other run. Prints the worst step; exits 1 on a
+mismatch."""
 import argparse
 import json
 import sys
@@ -16,15 +18,23 @@ def main():
     args = ap.parse_args()
     a, b = json.load(open(args.expected)), json.load(open(args.actual))
     ok = True
+    first = a.get("first_step", 0), b.get("first_step", 0)
     for key in args.keys.split(","):
         x, y = a[key], b[key]
-        if len(x) != len(y) or not x:
-            print(f"{key}: {len(x)} steps vs {len(y)}")
+        # Align both on the later first step; every step of the run that
+        # starts later must be in the other.
+        start = max(first)
+        x, y = x[start - first[0]:], y[start - first[1]:]
+        later = y if first[1] >= first[0] else x
+        if not later or min(len(x), len(y)) != len(later) or \
+                (first[0] == first[1] and len(x) != len(y)):
+            print(f"{key}: {len(x)} steps vs {len(y)} from step {start}")
             return 1
+        x, y = x[:len(later)], y[:len(later)]
         rel = [abs(p - q) / max(abs(p), 1e-30) for p, q in zip(x, y)]
         worst = max(range(len(rel)), key=rel.__getitem__)
         print(f"{key}: worst relative difference {rel[worst]:.3g} at step "
-              f"{worst} ({x[worst]!r} vs {y[worst]!r})")
+              f"{start + worst} ({x[worst]!r} vs {y[worst]!r})")
         ok &= rel[worst] <= args.rtol
     return 0 if ok else 1
 

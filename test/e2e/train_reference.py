@@ -52,12 +52,26 @@ def main():
     ap.add_argument("--weight-decay", type=float, default=None)
     ap.add_argument("--momentum", type=float, default=0.0)
     ap.add_argument("--clip-norm", type=float, default=0.0)
+    ap.add_argument("--init-seed", type=int, default=None,
+                    help="start from other weights: every parameter plus "
+                    "0.05 * N(0, 1) noise of this seed")
+    ap.add_argument("--save-init", default=None,
+                    help="write the initial weights as a safetensors file")
     a = ap.parse_args()
     torch.set_num_threads(1)
 
     torch.manual_seed(a.seed)
     model = GPT(a.vocab, a.block_size, a.layers, a.heads, a.embd)
     params = list(model.parameters())
+    if a.init_seed is not None:
+        generator = torch.Generator().manual_seed(a.init_seed)
+        with torch.no_grad():
+            for p in params:
+                p.add_(0.05 * torch.randn(p.shape, generator=generator))
+    if a.save_init:
+        from safetensors_np import save
+        save(a.save_init, {k: v.detach().numpy()
+                           for k, v in model.state_dict().items()})
     if a.optimizer == "adamw":
         wd = 0.01 if a.weight_decay is None else a.weight_decay
         opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=wd,
