@@ -165,10 +165,15 @@ double RankCheckpoints::save(const std::string &root, const std::string &token,
     // Every rank takes part in the gather, with its chunks or its error,
     // so that a failed write cannot hang rank 0.
     std::string mine;
+    double fileMs = 0;
     try {
       fs::create_directories(staging);
       Index part;
+      auto begin = std::chrono::steady_clock::now();
       auto chunks = writeRankFile(staging, s.rank, fragments);
+      fileMs = std::chrono::duration<double, std::milli>(
+                   std::chrono::steady_clock::now() - begin)
+                   .count();
       for (size_t i = 0; i < chunks.size(); ++i) {
         StoredTensor t = *fragments[i].tensor;
         t.chunks = {std::move(chunks[i].second)};
@@ -227,8 +232,8 @@ double RankCheckpoints::save(const std::string &root, const std::string &token,
                       std::chrono::steady_clock::now() - start)
                       .count();
       if (verbose) {
-        std::printf("saved %s in %.1f ms\n",
-                    (fs::path(root) / stepDirName(step)).c_str(), ms);
+        std::printf("saved %s in %.1f ms (rank 0 wrote its file in %.1f ms)\n",
+                    (fs::path(root) / stepDirName(step)).c_str(), ms, fileMs);
         std::fflush(stdout);
       }
     } catch (const std::exception &) {
