@@ -21,6 +21,13 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
   if (options.train) {
     // The loss the gradients start from (logits + labels -> cross-entropy).
     pm.addPass(createAppendLoss());
+    // The loss as reductions over the classes, so that the SBP search may
+    // split the vocabulary; before autodiff, which differentiates them.
+    if (options.vocabParallel != "off") {
+      VocabParallelOptions vocab;
+      vocab.mode = options.vocabParallel;
+      pm.addPass(createVocabParallel(vocab));
+    }
   }
   if (pipelined) {
     // Stages are cut on the forward program (loss included); the backward

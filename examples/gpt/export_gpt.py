@@ -66,13 +66,16 @@ class Block(nn.Module):
 
 
 class GPT(nn.Module):
-    def __init__(self, vocab, block_size, n_layer, n_head, n_embd):
+    def __init__(self, vocab, block_size, n_layer, n_head, n_embd, tie=False):
         super().__init__()
         self.wte = nn.Embedding(vocab, n_embd)
         self.wpe = nn.Embedding(block_size, n_embd)
         self.h = nn.ModuleList(Block(n_embd, n_head) for _ in range(n_layer))
         self.ln_f = nn.LayerNorm(n_embd)
         self.lm_head = nn.Linear(n_embd, vocab, bias=False)
+        if tie:
+            # GPT-2's tied embedding: the output layer reuses wte.
+            self.lm_head.weight = self.wte.weight
 
     def forward(self, idx):
         T = idx.size(1)
@@ -93,13 +96,15 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--embd", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--tie", action="store_true",
+                    help="tie the output layer to the token embedding")
     ap.add_argument("--static", action="store_true",
                     help="fixed batch 2 and seq = block size (no symbols)")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
     model = GPT(args.vocab, args.block_size, args.layers, args.heads,
-                args.embd).eval()
+                args.embd, tie=args.tie).eval()
     idx = torch.randint(0, args.vocab, (2, args.block_size))
     dynamic = None if args.static else {
         "idx": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"}}

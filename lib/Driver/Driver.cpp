@@ -164,6 +164,12 @@ struct Options {
       "virtual-stages",
       cl::desc("Model chunks per device (the interleaved schedule)"),
       cl::init(1), cl::cat(pxcCategory)};
+  cl::opt<std::string> vocabParallel{
+      "vocab-parallel",
+      cl::desc("With --train: off (default), vocab-1 or vocab-2: write the "
+               "loss so that the vocabulary can be split over ranks "
+               "(docs/vocab-parallel.md)"),
+      cl::init("off"), cl::cat(pxcCategory)};
   cl::opt<std::string> cxxFlags{
       "cxx-flags",
       cl::desc("Extra flags for the C++ compiler that builds OUT/model "
@@ -487,14 +493,19 @@ LogicalResult checkTrainFlags(const Options &opts) {
   if (opts.optimizer != "adamw" && opts.optimizer != "sgd")
     return fail("--optimizer must be adamw or sgd, not '" + opts.optimizer +
                 "'");
+  if (opts.vocabParallel != "off" && opts.vocabParallel != "vocab-1" &&
+      opts.vocabParallel != "vocab-2")
+    return fail("--vocab-parallel must be off, vocab-1 or vocab-2, not '" +
+                opts.vocabParallel + "'");
   if (opts.zero.getNumOccurrences() && (opts.zero < 0 || opts.zero > 3))
     return fail("--zero must be a ZeRO stage from 0 to 3, not " +
                 std::to_string(opts.zero));
   if (opts.train)
     return success();
   const cl::Option *flags[] = {
-      &opts.optimizer,  &opts.lr,          &opts.minLr,    &opts.warmupSteps,
-      &opts.decaySteps, &opts.weightDecay, &opts.clipNorm, &opts.zero};
+      &opts.optimizer,   &opts.lr,         &opts.minLr,
+      &opts.warmupSteps, &opts.decaySteps, &opts.weightDecay,
+      &opts.clipNorm,    &opts.zero,       &opts.vocabParallel};
   for (const cl::Option *flag : flags)
     if (flag->getNumOccurrences())
       return fail("--" + flag->ArgStr.str() + " needs --train");
@@ -562,6 +573,7 @@ LogicalResult run(const Options &opts) {
   pipeline.microBatches = opts.microBatches.getValue();
   pipeline.schedule = opts.schedule.getValue();
   pipeline.virtualStages = opts.virtualStages.getValue();
+  pipeline.vocabParallel = opts.vocabParallel.getValue();
   buildParallelizePipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return failure();

@@ -108,6 +108,44 @@ def Autodiff : Pass<"px-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["::pxc::px::PxDialect"];
 }
 
+def VocabParallel : Pass<"px-vocab-parallel", "mlir::ModuleOp"> {
+  let summary = "Write cross-entropy losses so that the vocabulary can be split";
+  let description = [{
+    Rewrites every `px.cross_entropy` into reductions over the classes, so
+    that a vocabulary split over ranks (the output layer's weight split on
+    the vocabulary, logits split on the classes) needs only per-token
+    partial results from each shard instead of the whole logits: the SBP
+    search can then choose Megatron-LM's vocabulary-parallel output layer,
+    and boxing inserts its all-reduces. The backward comes from autodiff
+    over the same ops: each shard's logit gradient (its softmax minus the
+    one-hot label) is local, and the input gradient is the all-reduced sum
+    over shards.
+
+    - `vocab-1`: the row maximum is reduced first; the sum of exponentials
+      and the label's logit follow (two rounds of reductions).
+    - `vocab-2`: each of `shards` blocks of classes computes its own
+      maximum, sum of exponentials and label logit, combined in one round
+      (Yeung et al. 2024); the classes are padded internally to a multiple
+      of `shards` with the most negative finite value, which changes no
+      sum. `shards` defaults to the size of the mesh axis named `model`.
+
+    Runs on the global view before autodiff (after `px-append-loss`).
+    Ignored labels and every reduction (mean, sum, none) keep their
+    meaning.
+
+    ```
+    pxc-opt --px-vocab-parallel=mode=vocab-2 model.mlir
+    ```
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"vocab-1\"",
+           "off, vocab-1 or vocab-2">,
+    Option<"shards", "shards", "int64_t", /*default=*/"0",
+           "vocab-2's blocks of classes (0: the `model` mesh axis size)">,
+  ];
+  let dependentDialects = ["::pxc::px::PxDialect"];
+}
+
 def PipelinePartition : Pass<"px-pipeline-partition", "mlir::ModuleOp"> {
   let summary = "Assign every forward op to a pipeline stage";
   let description = [{

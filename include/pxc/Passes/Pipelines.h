@@ -58,6 +58,10 @@ struct ParallelizeOptions
       *this, "virtual-stages",
       llvm::cl::desc("Model chunks per device (interleaved schedule)"),
       llvm::cl::init(1)};
+  Option<std::string> vocabParallel{
+      *this, "vocab-parallel",
+      llvm::cl::desc("With train: off, vocab-1 or vocab-2 (px-vocab-parallel)"),
+      llvm::cl::init("off")};
   Option<int64_t> seed{
       *this, "seed",
       llvm::cl::desc("Random valid SBP plan and stage cuts with this seed "
