@@ -48,6 +48,16 @@ static json::Object tensorEntry(StringRef name, Type type, SbpAttr sbp) {
                       {"sbp", sbpOf(sbp)}};
 }
 
+/// Writes `text` to `path` atomically; an error message or "".
+static std::string writeText(StringRef path, const std::string &text) {
+  if (llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &out) {
+        out << text;
+        return llvm::Error::success();
+      }))
+    return toString(std::move(err));
+  return {};
+}
+
 std::string pxc::writePlan(ModuleOp module, StringRef path) {
   json::Object plan;
   json::Array classes, inputs, outputs, parameters, collectives;
@@ -136,12 +146,7 @@ std::string pxc::writePlan(ModuleOp module, StringRef path) {
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", json::Value(std::move(plan))) << "\n";
-  if (llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &out) {
-        out << text;
-        return llvm::Error::success();
-      }))
-    return toString(std::move(err));
-  return {};
+  return writeText(path, text);
 }
 
 /// safetensors' name of an element type.
@@ -203,11 +208,5 @@ std::string pxc::writeCheckpointLayout(ModuleOp module, StringRef path) {
     }
     layout.tensors.push_back(std::move(t));
   });
-  std::string text = ckpt::toJson(layout);
-  if (llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &out) {
-        out << text;
-        return llvm::Error::success();
-      }))
-    return toString(std::move(err));
-  return {};
+  return writeText(path, ckpt::toJson(layout));
 }
