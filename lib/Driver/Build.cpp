@@ -5,6 +5,7 @@
 #include "pxc/Config.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -35,6 +36,11 @@ std::string pxc::buildExecutable(StringRef source, StringRef output,
       PXC_CXX_COMPILER,    "-std=c++17", "-O1",          "-o",
       temporary,           source.str(), "-I" + include, "-L" + lib,
       "-Wl,-rpath," + lib, "-lpxrt",     "-pthread"};
+  // Later flags win, so -O2 here overrides the default -O1.
+  SmallVector<StringRef> extra;
+  extraFlags.split(extra, ' ', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef flag : extra)
+    args.push_back(flag.str());
   std::vector<StringRef> argRefs(args.begin(), args.end());
   std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
                                           StringRef(log)};
