@@ -57,13 +57,14 @@ llvm::SmallVector<Unit> formUnits(mlir::Block &body);
 /// layout directly.
 void foldViews(llvm::SmallVectorImpl<Unit> &units);
 
-/// Writes the loop nest of a fused unit: statements with `a` (the
-/// ActContext) in scope; `pointer(v)` is the C++ pointer expression of an
-/// external operand `v`.
-mlir::LogicalResult
-emitFusedLoop(const Unit &unit,
-              llvm::function_ref<std::string(mlir::Value)> pointer,
-              llvm::raw_ostream &os);
+/// Writes the loop nest of a fused unit to `os` as a function `name` whose
+/// parameters point to its external operands and its result, and returns
+/// the statement that calls it from an actor body (`a`, the ActContext, in
+/// scope); `pointer(v)` is the C++ pointer expression of an external operand
+/// `v` there.
+std::string emitFusedLoop(const Unit &unit, llvm::StringRef name,
+                          llvm::function_ref<std::string(mlir::Value)> pointer,
+                          llvm::raw_ostream &os);
 
 } // namespace pxc::cpu_target
 
