@@ -264,7 +264,9 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
     llvm::erase_if(units, [&](const Unit &unit) {
       return !stage->includes(unit.ops.back());
     });
-  foldViews(units);
+  // A pipeline stage schedules each actor in one task (phase, chunk), and a
+  // shared view's reads would span several.
+  foldViews(units, /*shareViews=*/!stage);
   llvm::sort(units, [](const Unit &a, const Unit &b) {
     return a.ops.back()->isBeforeInBlock(b.ops.back());
   });
@@ -281,6 +283,8 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
         hints.noBuffer.insert(op->getResult(0));
       }
     }
+    // A view several units read lives until the last of them (units are in
+    // program order).
     for (Operation *view : unit.views) {
       actorOf[view] = unit.ops.back();
       hints.runsWith[view] = unit.ops.back();
@@ -420,6 +424,11 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
       SmallVector<Operation *> readers(owner.getUsers());
       if (readers.empty() && owner.getDefiningOp())
         readers.push_back(owner.getDefiningOp());
+      // A folded view is read by the actors of its users.
+      for (size_t r = 0; r < readers.size(); ++r)
+        if (views.contains(readers[r]))
+          readers.append(readers[r]->getUsers().begin(),
+                         readers[r]->getUsers().end());
       for (Operation *reader : readers) {
         reader = actorOf.lookup_or(reader, reader);
         if (reader != producer &&
@@ -461,7 +470,8 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
       for (Operation *member : members)
         for (Value operand : member->getOperands())
           if (Operation *def = operand.getDefiningOp();
-              def && actorOf.lookup(def) != &op)
+              def && actorOf.lookup(def) != &op &&
+              !llvm::is_contained(unit.views, def))
             inherit(actorOf.lookup(def));
     auto it = waitsFor.find(&op);
     if (it == waitsFor.end())
