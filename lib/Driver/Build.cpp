@@ -5,6 +5,7 @@
 #include "pxc/Config.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -32,9 +33,18 @@ std::string pxc::buildExecutable(StringRef source, StringRef output,
   SmallString<256> log(output);
   log += ".build.log";
   std::vector<std::string> args = {
-      PXC_CXX_COMPILER,    "-std=c++17", "-O1",          "-o",
-      temporary,           source.str(), "-I" + include, "-L" + lib,
-      "-Wl,-rpath," + lib, "-lpxrt",     "-pthread"};
+      PXC_CXX_COMPILER, "-std=c++17", "-O1",
+      // As libpxrt's kernels: pxrt/math.h's functions give the same bits in
+      // every ISA clone only without contraction; without errno and traps,
+      // sqrt and selects vectorize (values are unchanged).
+      "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math", "-o",
+      temporary, source.str(), "-I" + include, "-L" + lib, "-Wl,-rpath," + lib,
+      "-lpxrt", "-pthread"};
+  // Later flags win, so -O2 here overrides the default -O1.
+  SmallVector<StringRef> extra;
+  extraFlags.split(extra, ' ', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef flag : extra)
+    args.push_back(flag.str());
   std::vector<StringRef> argRefs(args.begin(), args.end());
   std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
                                           StringRef(log)};

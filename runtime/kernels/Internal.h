@@ -9,6 +9,7 @@
 #define PXRT_KERNELS_INTERNAL_H
 
 #include "pxrt/kernels.h"
+#include "pxrt/math.h"
 
 #include <array>
 #include <cstdlib>
@@ -16,16 +17,9 @@
 #include <string>
 #include <type_traits>
 
-// Hot loops are compiled for x86-64-v4 (AVX-512), v3 (AVX2, FMA) and the
-// baseline, picked at load time. With -ffp-contract=off the clones perform
-// the same IEEE operations in the same order, so they give identical bits.
-#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) &&            \
-    !defined(__clang__)
-#define PXRT_SIMD                                                              \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define PXRT_SIMD
-#endif
+// PXRT_SIMD (pxrt/math.h) compiles hot loops for several ISAs. With
+// -ffp-contract=off the clones perform the same IEEE operations in the same
+// order, so they give identical bits.
 
 namespace pxrt::cpu::detail {
 

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
+#include "Math.h"
 
 #include "pxrt/kernels.h"
 #include "pxrt/train.h"
@@ -29,26 +30,61 @@ static void checkCount(const char *kernel, int64_t n) {
         std::string(kernel) + ": negative element count " + std::to_string(n));
 }
 
+namespace {
+
+/// AdamW's hyperparameters and its update of one element.
+struct AdamWStep {
+  float decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, stepSize, bc2Sqrt,
+      eps;
+
+  explicit AdamWStep(const float *hyper)
+      : decay(hyper[kDecay]), beta1(hyper[kBeta1]),
+        oneMinusBeta1(hyper[kOneMinusBeta1]), beta2(hyper[kBeta2]),
+        oneMinusBeta2(hyper[kOneMinusBeta2]), stepSize(hyper[kStepSize]),
+        bc2Sqrt(hyper[kBiasCorrection2Sqrt]), eps(hyper[kEps]) {}
+
+  /// Updates p, m and v from the gradient g.
+  PXRT_INLINE void operator()(float g, float &p, float &m, float &v) const {
+    p = p * decay;
+    m = std::fma(g, oneMinusBeta1, m * beta1);
+    v = std::fma(oneMinusBeta2 * g, g, v * beta2);
+    float denom = std::sqrt(v) / bc2Sqrt;
+    denom = denom + eps;
+    p = p - stepSize * m / denom;
+  }
+};
+
+} // namespace
+
+/// Updated in place (as generated programs do): with restrict pointers the
+/// loop vectorizes, where the general one below has too many possible
+/// aliases to check.
+PXRT_SIMD static void adamwInPlace(float *__restrict param,
+                                   const float *__restrict grad,
+                                   float *__restrict expAvg,
+                                   float *__restrict expAvgSq, int64_t n,
+                                   const float *hyper) {
+  const AdamWStep step(hyper);
+  for (int64_t i = 0; i < n; ++i) {
+    float p = param[i], m = expAvg[i], v = expAvgSq[i];
+    step(grad[i], p, m, v);
+    param[i] = p;
+    expAvg[i] = m;
+    expAvgSq[i] = v;
+  }
+}
+
 PXRT_SIMD static void adamwLoop(const float *param, const float *grad,
                                 const float *expAvg, const float *expAvgSq,
                                 float *paramOut, float *expAvgOut,
                                 float *expAvgSqOut, int64_t n,
                                 const float *hyper) {
-  const float decay = hyper[kDecay];
-  const float beta1 = hyper[kBeta1], oneMinusBeta1 = hyper[kOneMinusBeta1];
-  const float beta2 = hyper[kBeta2], oneMinusBeta2 = hyper[kOneMinusBeta2];
-  const float stepSize = hyper[kStepSize];
-  const float bc2Sqrt = hyper[kBiasCorrection2Sqrt];
-  const float eps = hyper[kEps];
+  const AdamWStep step(hyper);
   // Element i is read before it is written, so in-place calls are safe.
   for (int64_t i = 0; i < n; ++i) {
-    float g = grad[i];
-    float p = param[i] * decay;
-    float m = std::fma(g, oneMinusBeta1, expAvg[i] * beta1);
-    float v = std::fma(oneMinusBeta2 * g, g, expAvgSq[i] * beta2);
-    float denom = std::sqrt(v) / bc2Sqrt;
-    denom = denom + eps;
-    paramOut[i] = p - stepSize * m / denom;
+    float p = param[i], m = expAvg[i], v = expAvgSq[i];
+    step(grad[i], p, m, v);
+    paramOut[i] = p;
     expAvgOut[i] = m;
     expAvgSqOut[i] = v;
   }
@@ -58,8 +94,11 @@ void adamw(const float *param, const float *grad, const float *expAvg,
            const float *expAvgSq, float *paramOut, float *expAvgOut,
            float *expAvgSqOut, int64_t n, const float *hyper) {
   checkCount("adamw", n);
-  adamwLoop(param, grad, expAvg, expAvgSq, paramOut, expAvgOut, expAvgSqOut, n,
-            hyper);
+  if (paramOut == param && expAvgOut == expAvg && expAvgSqOut == expAvgSq)
+    adamwInPlace(paramOut, grad, expAvgOut, expAvgSqOut, n, hyper);
+  else
+    adamwLoop(param, grad, expAvg, expAvgSq, paramOut, expAvgOut, expAvgSqOut,
+              n, hyper);
 }
 
 PXRT_SIMD static void sgdLoop(const float *param, const float *grad,

@@ -2,7 +2,9 @@
 //
 // The reduced dims are moved last (a copy unless they already are), so every
 // output element reduces one contiguous row: sums in the fixed lane order of
-// Math.h, accumulating floats in f64 and integers in i64.
+// Math.h, accumulating floats in f64 and integers in i64. Sums over the
+// leading dims of contiguous data (bias gradients) read the columns in place
+// in the same order instead.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +13,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 namespace pxrt::cpu {
 
@@ -56,26 +59,64 @@ PXRT_SIMD Compute<T> extremumRow(const T *x, int64_t n) {
   return result;
 }
 
+/// The sums of the columns of row-major [n, cols] data, each in sumRow's
+/// order (row r into lane r % kLanes, the lanes combined pairwise), so they
+/// equal the sums of the transposed rows. Rows are read in order, a block of
+/// columns at a time, so the lanes stay in L1.
+template <typename T>
+PXRT_SIMD void sumColumns(const T *x, int64_t n, int64_t cols, Accum<T> *sums) {
+  constexpr int64_t kBlock = 64;
+  for (int64_t c0 = 0; c0 < cols; c0 += kBlock) {
+    int64_t width = std::min(kBlock, cols - c0);
+    Accum<T> lanes[kLanes][kBlock] = {};
+    for (int64_t r = 0; r < n; ++r) {
+      Accum<T> *lane = lanes[r % kLanes];
+      const T *row = x + r * cols + c0;
+      for (int64_t c = 0; c < width; ++c)
+        lane[c] += load(row[c]);
+    }
+    for (int64_t c = 0; c < width; ++c) {
+      Accum<T> column[kLanes];
+      for (int j = 0; j < kLanes; ++j)
+        column[j] = lanes[j][c];
+      sums[c0 + c] = combineLanes(column);
+    }
+  }
+}
+
+template <typename T>
+T finishSum(ReduceKind kind, Accum<T> sum, double divisor) {
+  if (kind == ReduceKind::Mean) {
+    if constexpr (isFloat<T>)
+      sum /= divisor;
+    else
+      sum = divisor == 0 ? 0 : sum / static_cast<int64_t>(divisor);
+  }
+  return store<T>(static_cast<Compute<T>>(sum));
+}
+
 template <typename T>
 void reduceRows(ReduceKind kind, const T *x, int64_t rows, int64_t n,
                 double divisor, T *y) {
   for (int64_t r = 0; r < rows; ++r) {
     const T *row = x + r * n;
-    if (kind == ReduceKind::Max) {
+    if (kind == ReduceKind::Max)
       y[r] = store<T>(extremumRow<T, true>(row, n));
-    } else if (kind == ReduceKind::Min) {
+    else if (kind == ReduceKind::Min)
       y[r] = store<T>(extremumRow<T, false>(row, n));
-    } else {
-      Accum<T> sum = sumRow(row, n);
-      if (kind == ReduceKind::Mean) {
-        if constexpr (isFloat<T>)
-          sum /= divisor;
-        else
-          sum = divisor == 0 ? 0 : sum / static_cast<int64_t>(divisor);
-      }
-      y[r] = store<T>(static_cast<Compute<T>>(sum));
-    }
+    else
+      y[r] = finishSum<T>(kind, sumRow(row, n), divisor);
   }
+}
+
+/// Sum or mean over the leading `n` rows of contiguous [n, cols] data.
+template <typename T>
+void reduceColumns(ReduceKind kind, const T *x, int64_t n, int64_t cols,
+                   double divisor, T *y) {
+  std::vector<Accum<T>> sums(cols);
+  sumColumns(x, n, cols, sums.data());
+  for (int64_t c = 0; c < cols; ++c)
+    y[c] = finishSum<T>(kind, sums[c], divisor);
 }
 
 /// Exp-sum of a row shifted by its max; the exps go through `scratch` so
@@ -174,14 +215,27 @@ void reduce(ReduceKind kind, const TensorView &in,
     return;
   if (kind == ReduceKind::Mean && divisor == 0)
     divisor = static_cast<double>(n);
+  // Sums over a prefix of the dims of contiguous data read it in place.
+  int prefix = 0;
+  while (prefix < in.rank && reduced[prefix])
+    ++prefix;
+  bool columns = (kind == ReduceKind::Sum || kind == ReduceKind::Mean) &&
+                 prefix < in.rank && prefix == static_cast<int>(axes.size()) &&
+                 in.isContiguous();
   Scratch inCopy, outCopy;
-  TensorView rowsView = contiguousInput(permuteView(in, perm), inCopy);
+  TensorView rowsView =
+      columns ? in : contiguousInput(permuteView(in, perm), inCopy);
   TensorView result = contiguousOutput(out, outCopy);
   dispatch(in.type, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if constexpr (!std::is_same_v<T, bool>)
-      reduceRows(kind, static_cast<const T *>(rowsView.data), rows, n, divisor,
-                 static_cast<T *>(result.data));
+    if constexpr (!std::is_same_v<T, bool>) {
+      const T *x = static_cast<const T *>(rowsView.data);
+      T *y = static_cast<T *>(result.data);
+      if (columns)
+        reduceColumns(kind, x, n, rows, divisor, y);
+      else
+        reduceRows(kind, x, rows, n, divisor, y);
+    }
   });
   if (result.data != out.data)
     copy(result, out);

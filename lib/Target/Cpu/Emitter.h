@@ -37,7 +37,8 @@ mlir::LogicalResult emitCollective(mlir::Operation *op, const std::string &in,
 /// into one loop (ops in program order, the loop's result is the last op's).
 struct Unit {
   llvm::SmallVector<mlir::Operation *> ops;
-  /// Reshapes and transposes read in place by this unit (see foldViews).
+  /// Reshapes and transposes read in place by this unit (see foldViews); a
+  /// reshape may be in several units.
   llvm::SmallVector<mlir::Operation *> views;
   /// Transposes of this unit's (a matmul's) result that it writes directly,
   /// through a permuted view of the transpose's buffer.
@@ -49,21 +50,23 @@ struct Unit {
 /// ops.
 llvm::SmallVector<Unit> formUnits(mlir::Block &body);
 
-/// Moves each single-use reshape (whose input is contiguous) and each
-/// transpose read by a matmul or linear into the unit of its user, which then
-/// reads the input in place through a strided view instead of a copy; and
-/// each transpose of a single-use matmul result that keeps the last
-/// dimension last into the matmul's unit, which writes the transposed
-/// layout directly.
-void foldViews(llvm::SmallVectorImpl<Unit> &units);
+/// Moves each reshape (whose input is contiguous) into the units of all its
+/// users (of its only user unless `shareViews`), and each transpose read only
+/// by a matmul or linear into the unit of its user, which then read the input
+/// in place through a (strided) view instead of a copy; outputs and transfers
+/// read only buffers. And each transpose of a single-use matmul result that
+/// keeps the last dimension last into the matmul's unit, which writes the
+/// transposed layout directly.
+void foldViews(llvm::SmallVectorImpl<Unit> &units, bool shareViews);
 
-/// Writes the loop nest of a fused unit: statements with `a` (the
-/// ActContext) in scope; `pointer(v)` is the C++ pointer expression of an
-/// external operand `v`.
-mlir::LogicalResult
-emitFusedLoop(const Unit &unit,
-              llvm::function_ref<std::string(mlir::Value)> pointer,
-              llvm::raw_ostream &os);
+/// Writes the loop nest of a fused unit to `os` as a function `name` whose
+/// parameters point to its external operands and its result, and returns
+/// the statement that calls it from an actor body (`a`, the ActContext, in
+/// scope); `pointer(v)` is the C++ pointer expression of an external operand
+/// `v` there.
+std::string emitFusedLoop(const Unit &unit, llvm::StringRef name,
+                          llvm::function_ref<std::string(mlir::Value)> pointer,
+                          llvm::raw_ostream &os);
 
 } // namespace pxc::cpu_target
 

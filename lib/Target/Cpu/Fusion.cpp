@@ -19,6 +19,8 @@ using namespace pxc::px;
 using namespace pxc::cpu_target;
 
 /// The C++ expression of `op` on scalar operands; null if `op` does not fuse.
+/// Transcendentals call pxrt/math.h, as the unfused kernels do: the same
+/// bits, and loops that vectorize.
 static std::optional<std::string> scalarExpr(Operation *op,
                                              ArrayRef<std::string> x) {
   auto call = [&](StringRef fn) { return (fn + "(" + x[0] + ")").str(); };
@@ -32,25 +34,21 @@ static std::optional<std::string> scalarExpr(Operation *op,
       .Case([&](MinOp) { return "fmin_nan(" + x[0] + ", " + x[1] + ")"; })
       .Case([&](NegOp) { return "-" + x[0]; })
       .Case([&](AbsOp) { return call("std::fabs"); })
-      .Case([&](ExpOp) { return call("std::exp"); })
+      .Case([&](ExpOp) { return call("math::expF32"); })
       .Case([&](LogOp) { return call("std::log"); })
       .Case([&](SqrtOp) { return call("std::sqrt"); })
       .Case([&](RsqrtOp) { return "1.0f / std::sqrt(" + x[0] + ")"; })
       .Case([&](ReciprocalOp) { return "1.0f / " + x[0]; })
-      .Case([&](TanhOp) { return call("std::tanh"); })
-      .Case([&](ErfOp) { return call("std::erf"); })
+      .Case([&](TanhOp) { return call("math::tanhF32"); })
+      .Case([&](ErfOp) { return call("math::erfF32"); })
       .Case([&](SinOp) { return call("std::sin"); })
       .Case([&](CosOp) { return call("std::cos"); })
       .Case([&](ReluOp) { return x[0] + " < 0.0f ? 0.0f : " + x[0]; })
-      .Case(
-          [&](SigmoidOp) { return "1.0f / (1.0f + std::exp(-" + x[0] + "))"; })
+      .Case([&](SigmoidOp) { return call("math::sigmoidF32"); })
       .Case([&](GeluOp gelu) {
-        if (gelu.getApproximate() == GeluApprox::tanh)
-          return "0.5f * " + x[0] + " * (1.0f + std::tanh(0.7978845608f * (" +
-                 x[0] + " + 0.044715f * " + x[0] + " * " + x[0] + " * " + x[0] +
-                 ")))";
-        return "0.5f * " + x[0] + " * (1.0f + std::erf(" + x[0] +
-               " * 0.70710678118654752f))";
+        return call(gelu.getApproximate() == GeluApprox::tanh
+                        ? "math::geluTanhF32"
+                        : "math::geluF32");
       })
       .Case([&](CompareOp c) -> std::optional<std::string> {
         const char *ops[] = {"==", "!=", "<", "<=", ">", ">="};
@@ -77,6 +75,14 @@ static bool isFusable(Operation *op) {
     if (!f32(operand) && !(isa<WhereOp>(op) && i == 0))
       return false;
   return true;
+}
+
+/// Whether a fused unit calls pxrt/math.h's functions: its loop is then
+/// compiled for several ISAs (PXRT_SIMD), where they vectorize with FMA.
+static bool callsMath(const Unit &unit) {
+  return llvm::any_of(unit.ops, [](Operation *op) {
+    return isa<ExpOp, TanhOp, ErfOp, SigmoidOp, GeluOp>(op);
+  });
 }
 
 SmallVector<Unit> cpu_target::formUnits(Block &body) {
@@ -142,34 +148,39 @@ static const char *scalarType(Value value) {
              : "float";
 }
 
-LogicalResult
-cpu_target::emitFusedLoop(const Unit &unit,
-                          function_ref<std::string(Value)> pointer,
-                          llvm::raw_ostream &os) {
+std::string cpu_target::emitFusedLoop(const Unit &unit, StringRef name,
+                                      function_ref<std::string(Value)> pointer,
+                                      llvm::raw_ostream &os) {
   Operation *root = unit.ops.back();
   ArrayRef<int64_t> shape =
       cast<RankedTensorType>(root->getResult(0).getType()).getShape();
   DenseMap<Value, std::string> names;
   SmallVector<std::pair<Value, SmallVector<int64_t>>> inputs;
-  // External operands: typed pointers with their broadcast strides.
+  // External operands: restrict pointer parameters (GCC ignores restrict on
+  // local pointers, and without it the loop does not vectorize), with their
+  // broadcast strides.
+  std::string call = name.str() + "(";
+  os << (callsMath(unit) ? "\nPXRT_SIMD static void " : "\nstatic void ")
+     << name << "(";
   for (Operation *op : unit.ops)
     for (Value operand : op->getOperands()) {
       if (names.count(operand) ||
           llvm::is_contained(unit.ops, operand.getDefiningOp()))
         continue;
-      std::string name = "in" + std::to_string(inputs.size());
-      os << "const " << scalarType(operand) << " *__restrict " << name
-         << " = reinterpret_cast<const " << scalarType(operand) << " *>("
-         << pointer(operand) << ");\n";
-      names[operand] = name;
+      std::string param = "in" + std::to_string(inputs.size());
+      os << "const " << scalarType(operand) << " *__restrict " << param << ", ";
+      call += "reinterpret_cast<const " + std::string(scalarType(operand)) +
+              " *>(" + pointer(operand) + "), ";
+      names[operand] = param;
       inputs.push_back(
           {operand,
            broadcastStrides(
                cast<RankedTensorType>(operand.getType()).getShape(), shape)});
     }
-  os << "float *__restrict out = static_cast<float *>(a.outputs[0]);\n";
+  os << "float *__restrict out) {\n";
+  call += "static_cast<float *>(a.outputs[0]));";
   // A loop nest over the result; `at` is the row-major result index.
-  std::string indent;
+  std::string indent = "  ";
   for (auto [d, size] : llvm::enumerate(shape)) {
     os << indent << "for (int64_t i" << d << " = 0; i" << d << " < " << size
        << "; ++i" << d << ")\n";
@@ -193,13 +204,13 @@ cpu_target::emitFusedLoop(const Unit &unit,
     SmallVector<std::string> operands;
     for (Value operand : op->getOperands())
       operands.push_back(names.lookup(operand));
-    std::string name = "t" + std::to_string(k);
-    os << indent << "  const " << scalarType(op->getResult(0)) << " " << name
+    std::string result = "t" + std::to_string(k);
+    os << indent << "  const " << scalarType(op->getResult(0)) << " " << result
        << " = " << *scalarExpr(op, operands) << ";\n";
-    names[op->getResult(0)] = name;
+    names[op->getResult(0)] = result;
   }
   os << indent << "  out[" << at << "] = " << names.lookup(root->getResult(0))
      << ";\n"
-     << indent << "}";
-  return success();
+     << indent << "}\n}\n";
+  return call;
 }

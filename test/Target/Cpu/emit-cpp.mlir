@@ -8,13 +8,19 @@
 // CHECK: ctx.loadInput(0, a.piece, a.outputs[0]);
 // CHECK: static void act_c0_1(
 // CHECK: linear(view(a.inputs[0], DType::F32, {4, 8}), view(arena + 0, DType::F32, {8, 8}), nullptr, false, view(a.outputs[0], DType::F32, {4, 8}));
-// CHECK: static void act_c0_2(
+// A fused loop is a function of restrict pointers (so that it vectorizes),
+// compiled for several ISAs when it calls pxrt/math.h; its actor calls it.
+// CHECK: PXRT_SIMD static void loop_c0_0(const float *__restrict in0, const float *__restrict in1, const float *__restrict in2, float *__restrict out) {
 // CHECK: for (int64_t i0 = 0; i0 < 4; ++i0)
 // CHECK: for (int64_t i1 = 0; i1 < 8; ++i1)
-// CHECK: const float t0 = std::exp(v_in0);
+// CHECK: const float t0 = math::expF32(v_in0);
 // CHECK: const float t1 = t0 * v_in1;
 // CHECK: const float t2 = t1 + v_in2;
 // CHECK: out[((0) * 4 + i0) * 8 + i1] = t2;
+// CHECK: static void act_c0_2(
+// CHECK-NEXT: (void)ctx;
+// CHECK-NEXT: (void)arena;
+// CHECK-NEXT: loop_c0_0(reinterpret_cast<const float *>(a.inputs[0]), reinterpret_cast<const float *>(constant_c0_0), reinterpret_cast<const float *>(arena + 256), static_cast<float *>(a.outputs[0]));
 // CHECK: static void act_c0_3(
 // CHECK: softmax(view(a.inputs[0], DType::F32, {4, 8}), 1, view(a.outputs[0], DType::F32, {4, 8}));
 // CHECK: static void act_c0_4(

@@ -124,6 +124,22 @@ TEST(ReduceTest, FixedLaneOrder) {
   EXPECT_EQ(out.at(0), want);
 }
 
+TEST(ReduceTest, LeadingAxesInPlaceKeepTheLaneOrder) {
+  // Sums over leading dims of contiguous data read the columns in place;
+  // a strided copy takes the transposing path (f64 sums would differ in
+  // any other order). Enough rows for every lane and more columns than one
+  // block (64) of the in-place path.
+  std::mt19937 rng(42);
+  for (DType type : {DType::F32, DType::F64, DType::I64})
+    for (ReduceKind kind : {ReduceKind::Sum, ReduceKind::Mean}) {
+      Tensor in = randomTensor(rng, type, {37, 5, 70}, -1e6, 1e6);
+      Tensor out(type, {70}), strided(type, {70});
+      reduce(kind, in, {0, 1}, false, out);
+      reduce(kind, stridedCopy(in), {1, 0}, false, strided);
+      EXPECT_TRUE(sameBits(out, strided)) << dtypeName(type);
+    }
+}
+
 TEST(ReduceTest, NaNAndErrors) {
   Tensor in = makeTensor(DType::F32, {4}, {1, NAN, 3, 2});
   Tensor out(DType::F32, {});
