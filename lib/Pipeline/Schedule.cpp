@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "pxc/Pipeline/Schedule.h"
+#include "pxc/Pipeline/Simulate.h"
 
 #include <algorithm>
 #include <cassert>
@@ -52,6 +53,10 @@ const char *pxc::pipeline::toString(Phase phase) {
     return "W";
   case Phase::Update:
     return "U";
+  case Phase::VocabForward:
+    return "S";
+  case Phase::VocabBackward:
+    return "T";
   }
   return "?";
 }
@@ -77,6 +82,10 @@ std::string pxc::pipeline::validate(const ScheduleConfig &config) {
            std::to_string(config.microBatches) +
            ") to be a multiple of stages (" + std::to_string(config.stages) +
            "), as in Megatron-LM";
+  if (config.vocab != VocabMode::Off &&
+      (!config.training || config.kind != ScheduleKind::OneFOneB))
+    return "vocabulary layers spread over the pipeline need a training step "
+           "with the 1f1b schedule";
   return "";
 }
 
@@ -148,6 +157,44 @@ void interleaved(Builder &b, int p, int m, int v, int device, bool training) {
     backward(i);
 }
 
+/// Inserts VocabForward(k), VocabBackward(k) into a device's plain 1F1B
+/// list: before the first task that starts, in the plain schedule with
+/// uniform stages, once the last stage's Forward(k) has ended (on the last
+/// stage: right after it), and before Backward(k). Later placements (a
+/// lagged Backward on the last stage, VocabBackward a slot after
+/// VocabForward) measured slower in the simulator: the last stage's
+/// Backward(k) waits for every device's share either way.
+std::vector<Task> withVocabTasks(const ScheduleConfig &config, int device,
+                                 std::vector<Task> tasks) {
+  ScheduleConfig plain = config;
+  plain.vocab = VocabMode::Off;
+  SimulationInput input{plain, {}, {}, {}, {}};
+  input.stageCosts.assign(config.stages, TaskCost{1, 2, 0, 0});
+  SimulationResult nominal = simulate(input);
+  int p = config.stages, m = config.microBatches;
+  std::vector<double> lastForwardEnd(m, 0), starts;
+  for (const TaskEvent &event : nominal.events) {
+    if (event.device == p - 1 && event.task.phase == Phase::Forward)
+      lastForwardEnd[event.task.microBatch] = event.end;
+    if (event.device == device)
+      starts.push_back(event.start);
+  }
+  std::vector<Task> out;
+  int k = 0;
+  for (size_t i = 0; i <= tasks.size(); ++i) {
+    while (k < m &&
+           (i == tasks.size() || starts[i] >= lastForwardEnd[k] ||
+            (tasks[i].phase == Phase::Backward && tasks[i].microBatch >= k))) {
+      out.push_back({Phase::VocabForward, k, 0});
+      out.push_back({Phase::VocabBackward, k, 0});
+      ++k;
+    }
+    if (i < tasks.size())
+      out.push_back(tasks[i]);
+  }
+  return out;
+}
+
 } // namespace
 
 std::vector<Task> pxc::pipeline::buildSchedule(const ScheduleConfig &config,
@@ -166,6 +213,8 @@ std::vector<Task> pxc::pipeline::buildSchedule(const ScheduleConfig &config,
   } else {
     oneFOneB(b, p, m, device);
   }
+  if (config.vocab != VocabMode::Off)
+    return withVocabTasks(config, device, std::move(b.tasks));
   return std::move(b.tasks);
 }
 

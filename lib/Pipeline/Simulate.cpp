@@ -34,7 +34,7 @@ public:
       : input(input), p(input.config.stages), m(input.config.microBatches),
         stages(p * input.config.virtualStages),
         split(splitsBackward(input.config.kind)),
-        ends(4 * stages * m, kNotDone) {}
+        ends(6 * stages * m, kNotDone) {}
 
   SimulationResult run();
 
@@ -49,6 +49,7 @@ private:
   }
   double duration(const Task &task, int stage) const;
   double ready(const Task &task, int stage);
+  double allDevices(Phase phase, int k);
   void addTransfers(const Task &task, int stage, double finish);
   void measureMemory(int device, const std::vector<TaskEvent> &events);
 
@@ -72,8 +73,21 @@ double Replay::duration(const Task &task, int stage) const {
   case Phase::Update:
     // The program skips the optimizer for all but the last micro-batch.
     return task.microBatch == m - 1 ? cost.update : 0;
+  case Phase::VocabForward:
+    return cost.vocabForward;
+  case Phase::VocabBackward:
+    return cost.vocabBackward;
   }
   return 0;
+}
+
+/// When every device's `phase` work of micro-batch k has ended, or
+/// kNotDone.
+double Replay::allDevices(Phase phase, int k) {
+  double last = 0;
+  for (int device = 0; device < p; ++device)
+    last = later(last, end(phase, device, k));
+  return last;
 }
 
 /// When the inputs of `task` are there, or kNotDone while one is missing.
@@ -88,9 +102,32 @@ double Replay::ready(const Task &task, int stage) {
     return stage == 0 ? 0 : arrival(Phase::Forward, stage - 1, stage - 1);
   case Phase::Backward: {
     double forward = end(Phase::Forward, stage, k);
-    if (stage == stages - 1)
-      return forward;
+    if (stage == stages - 1) {
+      if (input.config.vocab == VocabMode::Off)
+        return forward;
+      // The gradient of the last hidden state: every device's share,
+      // summed in one round.
+      double shares = allDevices(Phase::VocabBackward, k);
+      return later(forward, shares == kNotDone
+                                ? kNotDone
+                                : shares + input.vocabRoundSeconds);
+    }
     return later(forward, arrival(Phase::Backward, stage + 1, stage));
+  }
+  case Phase::VocabForward: {
+    // The last hidden state, from the last stage to every device.
+    double hidden = end(Phase::Forward, stages - 1, k);
+    if (hidden == kNotDone || stage == stages - 1)
+      return hidden;
+    return hidden + send(stages - 2);
+  }
+  case Phase::VocabBackward: {
+    // vocab-2 goes on with its own statistics (the correction rides on
+    // the gradient's round); vocab-1 waits for the max, then the sums.
+    if (input.config.vocab == VocabMode::OneRound)
+      return end(Phase::VocabForward, stage, k);
+    double all = allDevices(Phase::VocabForward, k);
+    return all == kNotDone ? kNotDone : all + 2 * input.vocabRoundSeconds;
   }
   case Phase::Weight:
     return end(Phase::Backward, stage, k);
@@ -209,8 +246,10 @@ constexpr Style kStyles[] = {{"forward", "rail_response", "#4387fd"},
                              {"backward", "good", "#4caf50"},
                              {"weight", "yellow", "#f2c511"},
                              {"update", "olive", "#808000"},
+                             {"vocab-forward", "rail_load", "#9c27b0"},
+                             {"vocab-backward", "rail_animation", "#e91e63"},
                              {"send", "thread_state_iowait", "#ff8c00"}};
-constexpr int kSend = 4;
+constexpr int kSend = 6;
 
 std::string taskName(const Task &task) {
   return toString(task.phase) + std::to_string(task.microBatch);

@@ -25,8 +25,24 @@ namespace pxc::pipeline {
 /// input-gradient part (ZB's "B"); Weight is the weight-gradient part (ZB's
 /// "W"); Update is the optimizer work of the step, which runs after the
 /// micro-batch's last backward task of that chunk (the generated program
-/// skips it for every micro-batch but the last).
-enum class Phase : uint8_t { Forward, Backward, Weight, Update };
+/// skips it for every micro-batch but the last). VocabForward and
+/// VocabBackward are a device's share of the vocabulary layers when they
+/// are spread over every device (Yeung et al. 2024's S and T passes): the
+/// output layer's logits and loss statistics of its vocabulary block, and
+/// their gradients.
+enum class Phase : uint8_t {
+  Forward,
+  Backward,
+  Weight,
+  Update,
+  VocabForward,
+  VocabBackward
+};
+
+/// How the vocabulary layers are spread over the pipeline devices: not at
+/// all (they stay on their stages), or with the loss statistics combined in
+/// two rounds (vocab-1: the max, then the sums) or one (vocab-2).
+enum class VocabMode : uint8_t { Off, TwoRounds, OneRound };
 
 enum class ScheduleKind : uint8_t {
   GPipe,
@@ -39,7 +55,7 @@ enum class ScheduleKind : uint8_t {
 std::optional<ScheduleKind> parseScheduleKind(std::string_view name);
 /// The name parseScheduleKind() accepts.
 const char *toString(ScheduleKind kind);
-/// "F", "B", "W" or "U".
+/// "F", "B", "W", "U", "S" or "T".
 const char *toString(Phase phase);
 
 /// Whether the schedule splits the backward into Backward and Weight tasks.
@@ -55,6 +71,8 @@ struct ScheduleConfig {
   int virtualStages = 1;
   /// False: one inference pass, forwards only.
   bool training = true;
+  /// Training with 1F1B only.
+  VocabMode vocab = VocabMode::Off;
 };
 
 /// "" when the configuration is valid, else a one-line message for users:
@@ -73,7 +91,12 @@ struct Task {
 
 /// The order in which `device` (0..stages-1) runs its tasks in one training
 /// step, or in one inference pass when !config.training (forwards only, no
-/// Update). The configuration must validate().
+/// Update). The configuration must validate(). With vocabulary parallelism,
+/// every device runs VocabForward(k) and then VocabBackward(k) at the point
+/// of its list where, in the plain schedule with uniform stages, the last
+/// stage's Forward(k) has finished (the last stage: right after it), and
+/// always before its own Backward(k): the last stage's Backward(k) waits
+/// for every device's share.
 std::vector<Task> buildSchedule(const ScheduleConfig &config, int device);
 
 /// Slots a buffer needs: the largest number of micro-batches k for which,

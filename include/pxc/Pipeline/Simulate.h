@@ -28,6 +28,11 @@ struct TaskCost {
   double backward = 0;
   double weight = 0;
   double update = 0;
+  /// With vocabulary parallelism (on model stage d = device d): the
+  /// device's share of the vocabulary layers per micro-batch, forward
+  /// (VocabForward) and backward (VocabBackward).
+  double vocabForward = 0;
+  double vocabBackward = 0;
 };
 
 struct SimulationInput {
@@ -42,6 +47,11 @@ struct SimulationInput {
   std::vector<double> activationBytes;
   /// Per device: parameters, gradients, optimizer state. Empty: 0.
   std::vector<double> staticBytes;
+  /// With vocabulary parallelism: one round of combining the devices'
+  /// statistics (an all-reduce of per-token values, or of the last hidden
+  /// state's gradient). vocab-1 takes two rounds before VocabBackward and
+  /// one after; vocab-2 one after.
+  double vocabRoundSeconds = 0;
 };
 
 struct TaskEvent {
@@ -82,9 +92,12 @@ struct SimulationResult {
 /// a task starts once the device is free and its inputs are there: F(k) on
 /// model stage j > 0 needs F(k) on j-1 plus the send, B(k) on j needs F(k)
 /// on j and (below the last stage) B(k) on j+1 plus the send, W(k) needs
-/// B(k), U(k) the last backward-type task of k. Transfers overlap compute
-/// and each other. The configuration must validate(), the vectors have the
-/// sizes above and the times are finite and >= 0.
+/// B(k), U(k) the last backward-type task of k. With vocabulary
+/// parallelism, S(k) needs the last stage's F(k) plus a send, T(k) needs
+/// S(k) (vocab-2) or every device's S(k) plus two rounds (vocab-1), and
+/// the last stage's B(k) every device's T(k) plus a round. Transfers overlap
+/// compute and each other. The configuration must validate(), the vectors have
+/// the sizes above and the times are finite and >= 0.
 SimulationResult simulate(const SimulationInput &input);
 
 /// Chrome/Perfetto trace JSON: one "X" event per task on a row per device,

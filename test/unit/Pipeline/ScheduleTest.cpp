@@ -59,6 +59,12 @@ std::string runTogether(const ScheduleConfig &config) {
   auto isDone = [&](Phase phase, int k, int stage) {
     return done.count({phase, k, stage}) > 0;
   };
+  auto onEveryDevice = [&](Phase phase, int k) {
+    for (int d = 0; d < p; ++d)
+      if (!isDone(phase, k, d))
+        return false;
+    return true;
+  };
   auto inputsDone = [&](const Task &t, int stage) {
     int k = t.microBatch;
     switch (t.phase) {
@@ -66,7 +72,15 @@ std::string runTogether(const ScheduleConfig &config) {
       return stage == 0 || isDone(Phase::Forward, k, stage - 1);
     case Phase::Backward:
       return isDone(Phase::Forward, k, stage) &&
-             (stage == stages - 1 || isDone(Phase::Backward, k, stage + 1));
+             (stage == stages - 1 ? config.vocab == VocabMode::Off ||
+                                        onEveryDevice(Phase::VocabBackward, k)
+                                  : isDone(Phase::Backward, k, stage + 1));
+    case Phase::VocabForward:
+      return isDone(Phase::Forward, k, stages - 1);
+    case Phase::VocabBackward:
+      return config.vocab == VocabMode::OneRound
+                 ? isDone(Phase::VocabForward, k, stage)
+                 : onEveryDevice(Phase::VocabForward, k);
     case Phase::Weight:
       return isDone(Phase::Backward, k, stage);
     case Phase::Update:
@@ -219,3 +233,48 @@ TEST(Schedule, LiveSlotsOfTheSchedules) {
 }
 
 } // namespace
+
+TEST(Schedule, VocabularyPassesNeverDeadlock) {
+  for (VocabMode mode : {VocabMode::TwoRounds, VocabMode::OneRound})
+    for (int p = 1; p <= 8; ++p)
+      for (int m = 1; m <= 3 * p + 1; ++m) {
+        ScheduleConfig config{ScheduleKind::OneFOneB, p, m};
+        config.vocab = mode;
+        SCOPED_TRACE(describe(config));
+        EXPECT_EQ(runTogether(config), "");
+        for (int d = 0; d < p; ++d) {
+          // S(k) then T(k), in micro-batch order, before B(k).
+          std::vector<Task> tasks = buildSchedule(config, d);
+          int nextS = 0, nextT = 0;
+          for (const Task &t : tasks) {
+            if (t.phase == Phase::VocabForward) {
+              EXPECT_EQ(t.microBatch, nextS++);
+            } else if (t.phase == Phase::VocabBackward) {
+              EXPECT_EQ(t.microBatch, nextT++);
+            } else if (t.phase == Phase::Backward) {
+              EXPECT_GT(nextT, t.microBatch);
+            }
+            EXPECT_LE(nextT, nextS);
+          }
+          EXPECT_EQ(nextS, m);
+          EXPECT_EQ(nextT, m);
+        }
+      }
+  ScheduleConfig gpipe{ScheduleKind::GPipe, 2, 4};
+  gpipe.vocab = VocabMode::OneRound;
+  EXPECT_EQ(validate(gpipe), "vocabulary layers spread over the pipeline "
+                             "need a training step with the 1f1b schedule");
+}
+
+TEST(Schedule, LastStageRunsItsShareRightAfterItsForward) {
+  ScheduleConfig config{ScheduleKind::OneFOneB, 4, 8};
+  config.vocab = VocabMode::TwoRounds;
+  std::vector<Task> last = buildSchedule(config, 3);
+  for (size_t i = 0; i + 3 < last.size(); ++i)
+    if (last[i].phase == Phase::Forward) {
+      EXPECT_EQ(last[i + 1].phase, Phase::VocabForward);
+      EXPECT_EQ(last[i + 2].phase, Phase::VocabBackward);
+      EXPECT_EQ(last[i + 3].phase, Phase::Backward);
+      EXPECT_EQ(last[i + 3].microBatch, last[i].microBatch);
+    }
+}

@@ -197,3 +197,62 @@ TEST(Simulate, TraceAndTimelineLookRight) {
 }
 
 } // namespace
+
+namespace {
+/// 1F1B over p uniform stages (F = 1, B = 2) whose output layer and loss
+/// cost `fv` forward and `bv` backward per micro-batch: on the last stage
+/// (`mode` Off) or a p-th on every device.
+SimulationResult withVocabulary(int p, int m, double fv, double bv,
+                                VocabMode mode, double round = 0) {
+  SimulationInput input;
+  input.config = {K::OneFOneB, p, m};
+  input.config.vocab = mode;
+  input.stageCosts.assign(p, TaskCost{1, 2, 0, 0});
+  input.vocabRoundSeconds = round;
+  for (TaskCost &cost : input.stageCosts) {
+    cost.vocabForward = fv / p;
+    cost.vocabBackward = bv / p;
+  }
+  if (mode == VocabMode::Off) {
+    input.stageCosts.back().forward += fv;
+    input.stageCosts.back().backward += bv;
+  }
+  return simulate(input);
+}
+
+double imbalance(const SimulationResult &r) {
+  return *std::max_element(r.busySeconds.begin(), r.busySeconds.end()) /
+         *std::min_element(r.busySeconds.begin(), r.busySeconds.end());
+}
+} // namespace
+
+TEST(Simulate, SpreadVocabularyBalancesTheDevices) {
+  // An output layer worth two stages of layers.
+  for (int p : {2, 4, 8}) {
+    int m = 4 * p;
+    SimulationResult off = withVocabulary(p, m, 2, 4, VocabMode::Off);
+    for (VocabMode mode : {VocabMode::TwoRounds, VocabMode::OneRound}) {
+      SimulationResult spread = withVocabulary(p, m, 2, 4, mode);
+      SCOPED_TRACE("p=" + std::to_string(p));
+      // Every device does the same work: 3m for its layers, 6m/p for its
+      // share of the vocabulary.
+      EXPECT_DOUBLE_EQ(imbalance(spread), 1.0);
+      EXPECT_GT(imbalance(off), 2.9);
+      EXPECT_LT(spread.stepSeconds, off.stepSeconds);
+      // The extra bubble of the spread passes is bounded: the step is
+      // within 1.6x of the ideal (all work perfectly divided).
+      double ideal = m * (3 + 6.0 / p);
+      EXPECT_LT(spread.stepSeconds, 1.6 * ideal + 3 * (p - 1));
+    }
+  }
+}
+
+TEST(Simulate, OneRoundWaitsLessThanTwo) {
+  for (int p : {2, 4, 8}) {
+    double two =
+        withVocabulary(p, 4 * p, 2, 4, VocabMode::TwoRounds, 0.3).stepSeconds;
+    double one =
+        withVocabulary(p, 4 * p, 2, 4, VocabMode::OneRound, 0.3).stepSeconds;
+    EXPECT_LT(one, two) << "p=" << p;
+  }
+}
