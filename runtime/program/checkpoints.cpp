@@ -60,12 +60,14 @@ struct RankCheckpoints::Impl {
   std::vector<Held> held;
   std::thread writer;
   std::exception_ptr error;
+  /// The communicator of the save in flight.
+  Communicator *comm = nullptr;
 };
 
 RankCheckpoints::RankCheckpoints(const Program &program, const RankClass &cls,
                                  int rank, const std::vector<int64_t> &coords,
                                  char *arena)
-    : impl(new Impl{program, rank, {}, {}, nullptr}) {
+    : impl(new Impl{program, rank, {}, {}, nullptr, nullptr}) {
   for (size_t p = 0; p < program.parameters.size(); ++p) {
     if (cls.parameterOffsets[p] < 0)
       continue;
@@ -109,8 +111,12 @@ RankCheckpoints::RankCheckpoints(const Program &program, const RankClass &cls,
 }
 
 RankCheckpoints::~RankCheckpoints() {
-  if (impl->writer.joinable())
-    impl->writer.join();
+  if (!impl->writer.joinable())
+    return;
+  // Unwinding from an error while a save is in flight: its gather may wait
+  // for ranks that will never join it.
+  impl->comm->abort("a rank failed while a checkpoint was being saved");
+  impl->writer.join();
 }
 
 void RankCheckpoints::load(const std::string &dir) {
@@ -159,6 +165,7 @@ double RankCheckpoints::save(const std::string &root, const std::string &token,
 
   std::string staging =
       (fs::path(root) / ("." + stepDirName(step) + "." + token)).string();
+  impl->comm = &comm;
   impl->writer = std::thread([this, buffers, fragments, staging, root, keep,
                               step, seed, &comm, start, verbose] {
     Impl &s = *impl;
