@@ -173,7 +173,7 @@ struct Options {
   cl::opt<std::string> cxxFlags{
       "cxx-flags",
       cl::desc("Extra flags for the C++ compiler that builds OUT/model "
-               "(e.g. -O0 to build faster, -O2 -march=native)"),
+               "(default -O2; e.g. -O0 to build faster, -march=native)"),
       cl::cat(pxcCategory)};
   cl::opt<bool> locations{
       "locations",
