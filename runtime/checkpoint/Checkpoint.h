@@ -17,6 +17,7 @@
 #include "pxrt/dtype.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -63,12 +64,19 @@ struct SafetensorsHeader {
 SafetensorsHeader readSafetensorsHeader(const std::string &path);
 
 /// Writes a safetensors file durably from `entries` (byte ranges ignored,
-/// recomputed) whose data `read(i, dst)` copies into `dst`. Returns the
-/// entries with their byte ranges and the CRC-32 of each entry's bytes.
+/// recomputed) whose data `data(i)` returns, one entry at a time (the
+/// pointer needs to live until the next call). Returns the entries with
+/// their byte ranges and the CRC-32 of each entry's bytes.
 struct WrittenEntry {
   SafetensorsEntry entry;
   uint32_t crc32 = 0;
 };
+std::vector<WrittenEntry>
+writeSafetensors(const std::string &path,
+                 const std::vector<SafetensorsEntry> &entries,
+                 const std::map<std::string, std::string> &metadata,
+                 const std::function<const void *(size_t)> &data);
+/// The same with every entry's data in memory.
 std::vector<WrittenEntry>
 writeSafetensors(const std::string &path,
                  const std::vector<SafetensorsEntry> &entries,

@@ -208,7 +208,7 @@ std::vector<WrittenEntry>
 writeSafetensors(const std::string &path,
                  const std::vector<SafetensorsEntry> &entries,
                  const std::map<std::string, std::string> &metadata,
-                 const std::vector<const void *> &data) {
+                 const std::function<const void *(size_t)> &data) {
   ordered_json header;
   if (!metadata.empty())
     header["__metadata__"] = metadata;
@@ -238,13 +238,23 @@ writeSafetensors(const std::string &path,
   for (size_t i = 0; i < written.size(); ++i) {
     WrittenEntry &w = written[i];
     size_t bytes = w.entry.end - w.entry.begin;
-    w.crc32 = crc32(data[i], bytes);
-    file.write(data[i], bytes);
+    const void *bytesOf = data(i);
+    w.crc32 = crc32(bytesOf, bytes);
+    file.write(bytesOf, bytes);
     w.entry.begin += 8 + text.size();
     w.entry.end += 8 + text.size();
   }
   file.close();
   return written;
+}
+
+std::vector<WrittenEntry>
+writeSafetensors(const std::string &path,
+                 const std::vector<SafetensorsEntry> &entries,
+                 const std::map<std::string, std::string> &metadata,
+                 const std::vector<const void *> &data) {
+  return writeSafetensors(path, entries, metadata,
+                          [&](size_t i) { return data[i]; });
 }
 
 } // namespace pxrt::ckpt

@@ -169,20 +169,22 @@ int consolidate(const Args &args) {
   Reader reader(source(args));
   std::string out = args.flag("-o");
   std::vector<SafetensorsEntry> entries;
-  std::vector<std::vector<char>> buffers;
-  std::vector<const void *> data;
   std::map<std::string, std::string> metadata{
       {"format", "pt"}, {"pxc.step", std::to_string(reader.index().step)}};
-  for (const StoredTensor &t : reader.index().tensors) {
-    buffers.emplace_back(elements(t.shape) * safetensorsWidth(t.dtype));
-    reader.read(t, Box{std::vector<int64_t>(t.shape.size(), 0), t.shape},
-                buffers.back().data());
+  const std::vector<StoredTensor> &tensors = reader.index().tensors;
+  for (const StoredTensor &t : tensors) {
     entries.push_back({t.name, t.dtype, t.shape, 0, 0});
     metadata["pxc.kind." + t.name] = t.kind;
   }
-  for (const std::vector<char> &b : buffers)
-    data.push_back(b.data());
-  writeSafetensors(out, entries, metadata, data);
+  // One tensor in memory at a time.
+  std::vector<char> buffer;
+  writeSafetensors(out, entries, metadata, [&](size_t i) -> const void * {
+    const StoredTensor &t = tensors[i];
+    buffer.assign(elements(t.shape) * safetensorsWidth(t.dtype), 0);
+    reader.read(t, Box{std::vector<int64_t>(t.shape.size(), 0), t.shape},
+                buffer.data());
+    return buffer.data();
+  });
   std::printf("wrote %s (%zu tensors, step %lld)\n", out.c_str(),
               entries.size(), static_cast<long long>(reader.index().step));
   return 0;
