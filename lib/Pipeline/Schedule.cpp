@@ -12,7 +12,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "pxc/Pipeline/Schedule.h"
-#include "pxc/Pipeline/Simulate.h"
 
 #include <algorithm>
 #include <cassert>
@@ -119,10 +118,10 @@ void gpipe(Builder &b, int m) {
 }
 
 /// 1F1B, and ZB-H1 when b.split (see the file comment).
-void oneFOneB(Builder &b, int p, int m, int device) {
-  int backwardLag = p - 1 - device;
+void oneFOneB(Builder &b, int p, int m, int device, int extraLag = 0) {
+  int backwardLag = p - 1 - device + extraLag;
   int weightLag = p - 1;
-  for (int x = 0; x < m + p - 1; ++x) {
+  for (int x = 0; x < m + p - 1 + extraLag; ++x) {
     if (x < m)
       b.forward(x, 0);
     if (int k = x - backwardLag; k >= 0 && k < m)
@@ -157,37 +156,87 @@ void interleaved(Builder &b, int p, int m, int v, int device, bool training) {
     backward(i);
 }
 
-/// Inserts VocabForward(k), VocabBackward(k) into a device's plain 1F1B
-/// list: before the first task that starts, in the plain schedule with
-/// uniform stages, once the last stage's Forward(k) has ended (on the last
-/// stage: right after it), and before Backward(k). Later placements (a
-/// lagged Backward on the last stage, VocabBackward a slot after
-/// VocabForward) measured slower in the simulator: the last stage's
-/// Backward(k) waits for every device's share either way.
-std::vector<Task> withVocabTasks(const ScheduleConfig &config, int device,
-                                 std::vector<Task> tasks) {
-  ScheduleConfig plain = config;
-  plain.vocab = VocabMode::Off;
-  SimulationInput input{plain, {}, {}, {}, {}};
-  input.stageCosts.assign(config.stages, TaskCost{1, 2, 0, 0});
-  SimulationResult nominal = simulate(input);
-  int p = config.stages, m = config.microBatches;
-  std::vector<double> lastForwardEnd(m, 0), starts;
-  for (const TaskEvent &event : nominal.events) {
-    if (event.device == p - 1 && event.task.phase == Phase::Forward)
-      lastForwardEnd[event.task.microBatch] = event.end;
-    if (event.device == device)
-      starts.push_back(event.start);
+/// Start times of every device's F/B/U tasks when stages are uniform
+/// (F = 1, B = 2) and sends free: F(k) after F(k) of the previous stage,
+/// B(k) after F(k) and B(k) of the next stage.
+std::vector<std::vector<double>>
+nominalStarts(const std::vector<std::vector<Task>> &lists, int m) {
+  int p = static_cast<int>(lists.size());
+  std::vector<double> forwardEnd(p * m, -1), backwardEnd(p * m, -1);
+  std::vector<std::vector<double>> starts(p);
+  std::vector<size_t> next(p, 0);
+  std::vector<double> freeAt(p, 0);
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (int d = 0; d < p; ++d)
+      for (; next[d] < lists[d].size(); ++next[d]) {
+        const Task &t = lists[d][next[d]];
+        double ready = 0, length = 0;
+        if (t.phase == Phase::Forward) {
+          ready = d == 0 ? 0 : forwardEnd[(d - 1) * m + t.microBatch];
+          length = 1;
+        } else if (t.phase == Phase::Backward) {
+          ready = forwardEnd[d * m + t.microBatch];
+          if (d + 1 < p)
+            ready =
+                ready < 0 ? -1
+                : std::min(ready, backwardEnd[(d + 1) * m + t.microBatch]) < 0
+                    ? -1
+                    : std::max(ready, backwardEnd[(d + 1) * m + t.microBatch]);
+          length = 2;
+        }
+        if (ready < 0)
+          break;
+        double start = std::max(ready, freeAt[d]);
+        freeAt[d] = start + length;
+        starts[d].push_back(start);
+        if (t.phase == Phase::Forward)
+          forwardEnd[d * m + t.microBatch] = freeAt[d];
+        if (t.phase == Phase::Backward)
+          backwardEnd[d * m + t.microBatch] = freeAt[d];
+        progress = true;
+      }
   }
+  return starts;
+}
+
+/// Inserts VocabForward(k), VocabBackward(k) into each device's list of
+/// 1F1B with one more warm-up forward: before the first task that starts,
+/// in the nominal timeline, once the last stage's Forward(k) has ended (on
+/// the last stage: right after it), and before Backward(k). The extra
+/// warm-up forward gives the last stage a forward to run while the other
+/// devices run their shares of micro-batch k, which its Backward(k) waits
+/// for.
+std::vector<Task> withVocabTasks(int device, int m, VocabMode mode,
+                                 const std::vector<std::vector<Task>> &lists) {
+  int p = static_cast<int>(lists.size());
+  std::vector<std::vector<double>> starts = nominalStarts(lists, m);
+  std::vector<double> lastForwardEnd(m + 1, 0);
+  for (size_t i = 0; i < lists[p - 1].size(); ++i)
+    if (lists[p - 1][i].phase == Phase::Forward)
+      lastForwardEnd[lists[p - 1][i].microBatch] = starts[p - 1][i] + 1;
+  lastForwardEnd[m] = lastForwardEnd[m - 1];
+  // vocab-1's T(k) waits for every device's S(k): one forward later.
+  int tLag = mode == VocabMode::TwoRounds ? 1 : 0;
+  const std::vector<Task> &tasks = lists[device];
   std::vector<Task> out;
-  int k = 0;
+  int s = 0, t = 0;
+  auto due = [&](int k, size_t i, double at) {
+    return k < m &&
+           (i == tasks.size() || starts[device][i] >= at ||
+            (tasks[i].phase == Phase::Backward && tasks[i].microBatch >= k));
+  };
   for (size_t i = 0; i <= tasks.size(); ++i) {
-    while (k < m &&
-           (i == tasks.size() || starts[i] >= lastForwardEnd[k] ||
-            (tasks[i].phase == Phase::Backward && tasks[i].microBatch >= k))) {
-      out.push_back({Phase::VocabForward, k, 0});
-      out.push_back({Phase::VocabBackward, k, 0});
-      ++k;
+    for (bool more = true; more;) {
+      more = false;
+      if (due(s, i, lastForwardEnd[s])) {
+        out.push_back({Phase::VocabForward, s++, 0});
+        more = true;
+      }
+      if (t < s && due(t, i, lastForwardEnd[std::min(t + tLag, m)])) {
+        out.push_back({Phase::VocabBackward, t++, 0});
+        more = true;
+      }
     }
     if (i < tasks.size())
       out.push_back(tasks[i]);
@@ -210,11 +259,17 @@ std::vector<Task> pxc::pipeline::buildSchedule(const ScheduleConfig &config,
       b.forward(k, 0);
   } else if (config.kind == ScheduleKind::GPipe) {
     gpipe(b, m);
-  } else {
+  } else if (config.vocab == VocabMode::Off) {
     oneFOneB(b, p, m, device);
+  } else {
+    std::vector<std::vector<Task>> lists(p);
+    for (int d = 0; d < p; ++d) {
+      Builder each{{}, false};
+      oneFOneB(each, p, m, d, /*extraLag=*/1);
+      lists[d] = std::move(each.tasks);
+    }
+    return withVocabTasks(device, m, config.vocab, lists);
   }
-  if (config.vocab != VocabMode::Off)
-    return withVocabTasks(config, device, std::move(b.tasks));
   return std::move(b.tasks);
 }
 

@@ -245,7 +245,7 @@ TEST(Schedule, VocabularyPassesNeverDeadlock) {
         for (int d = 0; d < p; ++d) {
           // S(k) then T(k), in micro-batch order, before B(k).
           std::vector<Task> tasks = buildSchedule(config, d);
-          int nextS = 0, nextT = 0;
+          int nextS = 0, nextT = 0, forwards = 0, backwards = 0;
           for (const Task &t : tasks) {
             if (t.phase == Phase::VocabForward) {
               EXPECT_EQ(t.microBatch, nextS++);
@@ -253,11 +253,16 @@ TEST(Schedule, VocabularyPassesNeverDeadlock) {
               EXPECT_EQ(t.microBatch, nextT++);
             } else if (t.phase == Phase::Backward) {
               EXPECT_GT(nextT, t.microBatch);
+              ++backwards;
+            } else if (t.phase == Phase::Forward) {
+              ++forwards;
             }
             EXPECT_LE(nextT, nextS);
           }
           EXPECT_EQ(nextS, m);
           EXPECT_EQ(nextT, m);
+          EXPECT_EQ(forwards, m);
+          EXPECT_EQ(backwards, m);
         }
       }
   ScheduleConfig gpipe{ScheduleKind::GPipe, 2, 4};
@@ -267,14 +272,24 @@ TEST(Schedule, VocabularyPassesNeverDeadlock) {
 }
 
 TEST(Schedule, LastStageRunsItsShareRightAfterItsForward) {
-  ScheduleConfig config{ScheduleKind::OneFOneB, 4, 8};
-  config.vocab = VocabMode::TwoRounds;
-  std::vector<Task> last = buildSchedule(config, 3);
-  for (size_t i = 0; i + 3 < last.size(); ++i)
-    if (last[i].phase == Phase::Forward) {
-      EXPECT_EQ(last[i + 1].phase, Phase::VocabForward);
-      EXPECT_EQ(last[i + 2].phase, Phase::VocabBackward);
-      EXPECT_EQ(last[i + 3].phase, Phase::Backward);
-      EXPECT_EQ(last[i + 3].microBatch, last[i].microBatch);
+  // ... and its Backward(k) after Forward(k+1): the devices' shares of k
+  // run meanwhile.
+  for (VocabMode mode : {VocabMode::TwoRounds, VocabMode::OneRound}) {
+    ScheduleConfig config{ScheduleKind::OneFOneB, 4, 8};
+    config.vocab = mode;
+    std::vector<Task> last = buildSchedule(config, 3);
+    std::vector<int> forwardAt(8, -1), backwardAt(8, -1);
+    for (size_t i = 0; i < last.size(); ++i) {
+      if (last[i].phase == Phase::Forward) {
+        forwardAt[last[i].microBatch] = static_cast<int>(i);
+        ASSERT_LT(i + 1, last.size());
+        EXPECT_EQ(last[i + 1].phase, Phase::VocabForward);
+        EXPECT_EQ(last[i + 1].microBatch, last[i].microBatch);
+      }
+      if (last[i].phase == Phase::Backward)
+        backwardAt[last[i].microBatch] = static_cast<int>(i);
     }
+    for (int k = 0; k + 1 < 8; ++k)
+      EXPECT_GT(backwardAt[k], forwardAt[k + 1]) << "k=" << k;
+  }
 }

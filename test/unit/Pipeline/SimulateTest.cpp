@@ -256,3 +256,20 @@ TEST(Simulate, OneRoundWaitsLessThanTwo) {
     EXPECT_LT(one, two) << "p=" << p;
   }
 }
+
+TEST(Simulate, OneRoundKeepsTheBubbleOf1F1B) {
+  // vocab-2's shares fill the time the extra warm-up forward frees, so the
+  // bubble stays at plain 1F1B's (p-1)/(m+p-1) or below, for one more
+  // micro-batch of activations per device.
+  for (int p : {2, 4, 8})
+    for (double vocab : {1.0, 2.0, 10.0 / 3}) {
+      int m = 4 * p;
+      SimulationResult spread =
+          withVocabulary(p, m, vocab, 2 * vocab, VocabMode::OneRound, 0.1);
+      double textbook = double(p - 1) / (m + p - 1);
+      EXPECT_LE(spread.bubbleFraction, textbook + 1e-9)
+          << "p=" << p << " vocab=" << vocab;
+      for (int d = 0; d < p; ++d)
+        EXPECT_EQ(spread.peakLiveMicroBatches[d], std::min(p - d + 1, m));
+    }
+}
