@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace pxrt::ckpt {
@@ -115,7 +116,12 @@ struct Index {
   std::vector<int64_t> mesh;
   int64_t devices = 1;
   std::vector<StoredTensor> tensors;
+  /// The tensor named `name`, or null (a hash lookup, rebuilt when
+  /// `tensors` has changed size).
   const StoredTensor *find(const std::string &name) const;
+
+private:
+  mutable std::unordered_map<std::string, size_t> byName;
 };
 
 std::string toJson(const Index &index);

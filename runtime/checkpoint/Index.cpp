@@ -20,10 +20,13 @@ namespace pxrt::ckpt {
 using nlohmann::ordered_json;
 
 const StoredTensor *Index::find(const std::string &name) const {
-  for (const StoredTensor &t : tensors)
-    if (t.name == name)
-      return &t;
-  return nullptr;
+  if (byName.size() != tensors.size()) {
+    byName.clear();
+    for (size_t i = 0; i < tensors.size(); ++i)
+      byName.emplace(tensors[i].name, i);
+  }
+  auto it = byName.find(name);
+  return it == byName.end() ? nullptr : &tensors[it->second];
 }
 
 std::string toJson(const Index &index) {
