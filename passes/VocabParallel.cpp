@@ -113,8 +113,10 @@ public:
     Value total = vb.reduce(ReduceKind::sum, perRow, all, false);
     if (op.getReduction() == LossReduction::sum)
       return total;
-    Value count = valid ? vb.reduce(ReduceKind::sum, valid, all, false)
-                        : vb.scalarLike(total, static_cast<double>(rows()));
+    Value count =
+        valid ? vb.reduce(ReduceKind::sum, valid, all, false)
+              : vb.scalarLike(total, static_cast<double>(
+                                         ShapedType::getNumElements(lead)));
     return vb.div(total, count);
   }
 
@@ -122,21 +124,12 @@ private:
   /// 1 where the class id (0, 1, ... laid out as `classShape`, the trailing
   /// dims) is the row's label.
   Value onehot(ArrayRef<int64_t> classShape) {
-    int64_t n = 1;
-    for (int64_t d : classShape)
-      n *= d;
+    int64_t n = ShapedType::getNumElements(classShape);
     SmallVector<int64_t> column(lead);
     column.append(classShape.size(), 1);
     Value ids = vb.iota(n, labelElt, classShape);
     return vb.castTo(
         vb.compare(CompareKind::eq, vb.reshape(labels, column), ids), elt);
-  }
-
-  int64_t rows() const {
-    int64_t n = 1;
-    for (int64_t d : lead)
-      n *= d;
-    return n;
   }
 
   VjpBuilder vb;

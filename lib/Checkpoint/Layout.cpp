@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 
 using namespace pxc;
@@ -67,6 +68,21 @@ std::vector<Fragment> ckpt::fragments(const std::vector<int64_t> &shape,
       if (sbp[a].isBroadcast() && coords[a] != 0)
         primary = false;
     out.push_back({device * size + r, std::move(box), primary});
+  }
+  return out;
+}
+
+ReplicaGroups ckpt::replicaGroups(const std::vector<Fragment> &fragments) {
+  ReplicaGroups out;
+  std::map<std::pair<std::vector<int64_t>, std::vector<int64_t>>, size_t>
+      groupOf;
+  for (const Fragment &f : fragments) {
+    auto [it, added] =
+        groupOf.try_emplace({f.box.offsets, f.box.sizes}, out.groups.size());
+    if (added)
+      out.groups.emplace_back();
+    out.groups[it->second].push_back(f.rank);
+    out.of.push_back(it->second);
   }
   return out;
 }

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "pxc/Pipeline/Schedule.h"
+#include "pxc/Pipeline/Simulate.h"
 
 #include <algorithm>
 #include <cassert>
@@ -156,50 +157,6 @@ void interleaved(Builder &b, int p, int m, int v, int device, bool training) {
     backward(i);
 }
 
-/// Start times of every device's F/B/U tasks when stages are uniform
-/// (F = 1, B = 2) and sends free: F(k) after F(k) of the previous stage,
-/// B(k) after F(k) and B(k) of the next stage.
-std::vector<std::vector<double>>
-nominalStarts(const std::vector<std::vector<Task>> &lists, int m) {
-  int p = static_cast<int>(lists.size());
-  std::vector<double> forwardEnd(p * m, -1), backwardEnd(p * m, -1);
-  std::vector<std::vector<double>> starts(p);
-  std::vector<size_t> next(p, 0);
-  std::vector<double> freeAt(p, 0);
-  for (bool progress = true; progress;) {
-    progress = false;
-    for (int d = 0; d < p; ++d)
-      for (; next[d] < lists[d].size(); ++next[d]) {
-        const Task &t = lists[d][next[d]];
-        double ready = 0, length = 0;
-        if (t.phase == Phase::Forward) {
-          ready = d == 0 ? 0 : forwardEnd[(d - 1) * m + t.microBatch];
-          length = 1;
-        } else if (t.phase == Phase::Backward) {
-          ready = forwardEnd[d * m + t.microBatch];
-          if (d + 1 < p)
-            ready =
-                ready < 0 ? -1
-                : std::min(ready, backwardEnd[(d + 1) * m + t.microBatch]) < 0
-                    ? -1
-                    : std::max(ready, backwardEnd[(d + 1) * m + t.microBatch]);
-          length = 2;
-        }
-        if (ready < 0)
-          break;
-        double start = std::max(ready, freeAt[d]);
-        freeAt[d] = start + length;
-        starts[d].push_back(start);
-        if (t.phase == Phase::Forward)
-          forwardEnd[d * m + t.microBatch] = freeAt[d];
-        if (t.phase == Phase::Backward)
-          backwardEnd[d * m + t.microBatch] = freeAt[d];
-        progress = true;
-      }
-  }
-  return starts;
-}
-
 /// Inserts VocabForward(k), VocabBackward(k) into each device's list of
 /// 1F1B with one more warm-up forward: before the first task that starts,
 /// in the nominal timeline, once the last stage's Forward(k) has ended (on
@@ -210,11 +167,17 @@ nominalStarts(const std::vector<std::vector<Task>> &lists, int m) {
 std::vector<Task> withVocabTasks(int device, int m, VocabMode mode,
                                  const std::vector<std::vector<Task>> &lists) {
   int p = static_cast<int>(lists.size());
-  std::vector<std::vector<double>> starts = nominalStarts(lists, m);
-  std::vector<double> lastForwardEnd(m + 1, 0);
-  for (size_t i = 0; i < lists[p - 1].size(); ++i)
-    if (lists[p - 1][i].phase == Phase::Forward)
-      lastForwardEnd[lists[p - 1][i].microBatch] = starts[p - 1][i] + 1;
+  // The nominal timeline: uniform stages (F = 1, B = 2), free sends.
+  SimulationInput nominal{{ScheduleKind::OneFOneB, p, m}, {}, {}, {}, {}};
+  nominal.stageCosts.assign(p, TaskCost{1, 2, 0, 0});
+  SimulationResult timeline = simulate(nominal, lists);
+  std::vector<double> lastForwardEnd(m + 1, 0), starts;
+  for (const TaskEvent &event : timeline.events) {
+    if (event.device == p - 1 && event.task.phase == Phase::Forward)
+      lastForwardEnd[event.task.microBatch] = event.end;
+    if (event.device == device)
+      starts.push_back(event.start);
+  }
   lastForwardEnd[m] = lastForwardEnd[m - 1];
   // vocab-1's T(k) waits for every device's S(k): one forward later.
   int tLag = mode == VocabMode::TwoRounds ? 1 : 0;
@@ -223,7 +186,7 @@ std::vector<Task> withVocabTasks(int device, int m, VocabMode mode,
   int s = 0, t = 0;
   auto due = [&](int k, size_t i, double at) {
     return k < m &&
-           (i == tasks.size() || starts[device][i] >= at ||
+           (i == tasks.size() || starts[i] >= at ||
             (tasks[i].phase == Phase::Backward && tasks[i].microBatch >= k));
   };
   for (size_t i = 0; i <= tasks.size(); ++i) {

@@ -36,7 +36,7 @@ public:
         split(splitsBackward(input.config.kind)),
         ends(6 * stages * m, kNotDone) {}
 
-  SimulationResult run();
+  SimulationResult run(const std::vector<std::vector<Task>> &lists);
 
 private:
   double &end(Phase phase, int stage, int k) {
@@ -178,10 +178,7 @@ void Replay::measureMemory(int device, const std::vector<TaskEvent> &events) {
   result.peakLiveMicroBatches[device] = peakLive;
 }
 
-SimulationResult Replay::run() {
-  std::vector<std::vector<Task>> lists;
-  for (int device = 0; device < p; ++device)
-    lists.push_back(buildSchedule(input.config, device));
+SimulationResult Replay::run(const std::vector<std::vector<Task>> &lists) {
   std::vector<size_t> next(p, 0);
   std::vector<double> freeAt(p, 0);
   std::vector<std::vector<TaskEvent>> perDevice(p);
@@ -258,7 +255,17 @@ std::string taskName(const Task &task) {
 } // namespace
 
 SimulationResult pxc::pipeline::simulate(const SimulationInput &input) {
+  std::vector<std::vector<Task>> lists;
+  for (int device = 0; device < input.config.stages; ++device)
+    lists.push_back(buildSchedule(input.config, device));
+  return simulate(input, lists);
+}
+
+SimulationResult
+pxc::pipeline::simulate(const SimulationInput &input,
+                        const std::vector<std::vector<Task>> &lists) {
   assert(validate(input.config).empty() && "simulate() needs a valid config");
+  assert(lists.size() == size_t(input.config.stages) && "a list per device");
   [[maybe_unused]] size_t stages =
       size_t(input.config.stages) * input.config.virtualStages;
   assert(input.stageCosts.size() == stages && "one TaskCost per model stage");
@@ -271,7 +278,7 @@ SimulationResult pxc::pipeline::simulate(const SimulationInput &input) {
   assert((input.staticBytes.empty() ||
           input.staticBytes.size() == size_t(input.config.stages)) &&
          "static bytes per device");
-  return Replay(input).run();
+  return Replay(input).run(lists);
 }
 
 std::string pxc::pipeline::chromeTrace(const SimulationResult &result) {

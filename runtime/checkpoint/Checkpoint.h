@@ -137,9 +137,10 @@ Index indexOfSafetensors(const std::string &path);
 
 /// "step-00000010".
 std::string stepDirName(int64_t step);
-/// The checkpoint directory `path` names: `path` itself when it holds an
-/// index.json, else its complete step-* directory with the highest step.
-/// Throws when there is none.
+/// The checkpoint `path` names: `path` itself when it is a file (a
+/// safetensors file of whole tensors) or holds an index.json, else its
+/// complete step-* directory with the highest step. Throws when there is
+/// none.
 std::string resolveCheckpoint(const std::string &path);
 
 /// A checkpoint opened for reading: the index and the files it names.

@@ -153,7 +153,8 @@ static int64_t stepOf(const fs::path &dir) {
 
 std::string resolveCheckpoint(const std::string &path) {
   std::error_code ec;
-  if (fs::exists(fs::path(path) / "index.json", ec))
+  if (fs::is_regular_file(path, ec) ||
+      fs::exists(fs::path(path) / "index.json", ec))
     return path;
   if (!fs::is_directory(path, ec))
     throw std::runtime_error(path + ": no such checkpoint directory");

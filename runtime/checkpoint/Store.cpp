@@ -9,7 +9,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
-#include <sstream>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -22,15 +21,8 @@ using pxc::ckpt::isEmpty;
 using pxc::ckpt::volume;
 
 static std::string boxStr(const Box &box) {
-  std::ostringstream os;
-  os << "offsets [";
-  for (size_t d = 0; d < box.offsets.size(); ++d)
-    os << (d ? ", " : "") << box.offsets[d];
-  os << "] sizes [";
-  for (size_t d = 0; d < box.sizes.size(); ++d)
-    os << (d ? ", " : "") << box.sizes[d];
-  os << "]";
-  return os.str();
+  return "offsets " + io::shapeString(box.offsets) + " sizes " +
+         io::shapeString(box.sizes);
 }
 
 void copyBetween(const Box &from, const char *src, const Box &to, char *dst,

@@ -19,14 +19,14 @@ bool isNpy(const std::string &path) {
   return path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0;
 }
 
-std::string shapeStr(const std::vector<int64_t> &shape) {
+} // namespace
+
+std::string shapeString(const std::vector<int64_t> &shape) {
   std::string text = "[";
   for (size_t d = 0; d < shape.size(); ++d)
     text += (d ? ", " : "") + std::to_string(shape[d]);
   return text + "]";
 }
-
-} // namespace
 
 int64_t Tensor::numel() const {
   int64_t count = 1;
@@ -42,12 +42,12 @@ void fail(const std::string &what, const std::string &message) {
 void checkTensor(const Tensor &tensor, const std::string &what) {
   for (int64_t d : tensor.shape)
     if (d < 0)
-      fail(what, "negative dim in " + shapeStr(tensor.shape));
+      fail(what, "negative dim in " + shapeString(tensor.shape));
   size_t expected =
       static_cast<size_t>(tensor.numel()) * dtypeSize(tensor.type);
   if (tensor.data.size() != expected)
     fail(what, "data has " + std::to_string(tensor.data.size()) + " bytes, " +
-                   shapeStr(tensor.shape) + " " + dtypeName(tensor.type) +
+                   shapeString(tensor.shape) + " " + dtypeName(tensor.type) +
                    " needs " + std::to_string(expected));
 }
 
@@ -105,8 +105,8 @@ void readTensorInto(const std::string &path, DType type,
     fail(path, std::string("holds ") + dtypeName(tensor.type) + ", expected " +
                    dtypeName(type));
   if (tensor.shape != shape)
-    fail(path, "has shape " + shapeStr(tensor.shape) + ", expected " +
-                   shapeStr(shape));
+    fail(path, "has shape " + shapeString(tensor.shape) + ", expected " +
+                   shapeString(shape));
   if (!tensor.data.empty())
     std::memcpy(destination, tensor.data.data(), tensor.data.size());
 }
@@ -120,7 +120,7 @@ void writeTensor(const std::string &path, DType type,
   tensor.shape = shape;
   for (int64_t d : shape)
     if (d < 0)
-      fail(path, "negative dim in " + shapeStr(shape));
+      fail(path, "negative dim in " + shapeString(shape));
   const uint8_t *bytes = static_cast<const uint8_t *>(data);
   tensor.data.assign(bytes, bytes + tensor.numel() * dtypeSize(type));
   writeTensor(path, tensor);

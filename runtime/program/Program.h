@@ -17,6 +17,10 @@ namespace pxrt {
 
 using pxc::sbp::Box;
 
+/// The distribution of `spec` on a mesh of `axes` axes (B everywhere when
+/// unset); throws when it is malformed.
+pxc::sbp::NdSbp tensorSbp(const TensorSpec &spec, size_t axes);
+
 /// This rank's box of `spec` (its SBP on `mesh` at `coords`).
 Box pieceBox(const TensorSpec &spec, const std::vector<int64_t> &mesh,
              const std::vector<int64_t> &coords);

@@ -46,12 +46,6 @@ const std::vector<int64_t> &logicalShape(const ParameterSpec &spec) {
   return spec.logicalShape.empty() ? spec.tensor.shape : spec.logicalShape;
 }
 
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
 } // namespace
 
 struct RankCheckpoints::Impl {
@@ -76,32 +70,22 @@ RankCheckpoints::RankCheckpoints(const Program &program, const RankClass &cls,
     h.spec = &spec;
     h.data = arena + cls.parameterOffsets[p];
     h.local = pieceBox(spec.tensor, program.mesh, coords);
-    std::optional<pxc::sbp::NdSbp> sbp =
-        spec.tensor.sbp.empty()
-            ? pxc::sbp::NdSbp(program.mesh.size(), pxc::sbp::Sbp1D::broadcast())
-            : pxc::sbp::parseNd(spec.tensor.sbp);
-    if (!sbp)
-      throw std::runtime_error("parameter '" + spec.tensor.name +
-                               "' has a malformed SBP " + spec.tensor.sbp);
     std::vector<pxc::ckpt::Fragment> all;
     try {
-      all = pxc::ckpt::fragments(spec.tensor.shape, spec.logicalShape, *sbp,
+      all = pxc::ckpt::fragments(spec.tensor.shape, spec.logicalShape,
+                                 tensorSbp(spec.tensor, program.mesh.size()),
                                  program.mesh, cls.stage);
     } catch (const std::invalid_argument &e) {
       throw std::runtime_error("parameter '" + spec.tensor.name +
                                "' cannot be checkpointed: " + e.what());
     }
-    const pxc::ckpt::Fragment *own = nullptr;
-    for (const pxc::ckpt::Fragment &f : all)
-      if (f.rank == rank)
-        own = &f;
-    if (own) {
-      h.fragment = own->box;
-      h.primary = own->primary;
-      for (const pxc::ckpt::Fragment &f : all)
-        if (f.box.offsets == own->box.offsets && f.box.sizes == own->box.sizes)
-          h.replicas.push_back(f.rank);
-    }
+    for (size_t i = 0; i < all.size(); ++i)
+      if (all[i].rank == rank) {
+        h.fragment = all[i].box;
+        h.primary = all[i].primary;
+        pxc::ckpt::ReplicaGroups replicas = pxc::ckpt::replicaGroups(all);
+        h.replicas = replicas.groups[replicas.of[i]];
+      }
     h.stored.name = spec.tensor.name;
     h.stored.dtype = safetensorsName(spec.tensor.type);
     h.stored.shape = logicalShape(spec);
@@ -128,10 +112,10 @@ void RankCheckpoints::load(const std::string &dir) {
       throw std::runtime_error(dir + ": has no tensor '" + spec.tensor.name +
                                "' (" + spec.kind + ")");
     if (stored->shape != h.stored.shape || stored->dtype != h.stored.dtype)
-      throw std::runtime_error(dir + ": tensor '" + spec.tensor.name + "' is " +
-                               stored->dtype + " " + shapeText(stored->shape) +
-                               " there, this program has " + h.stored.dtype +
-                               " " + shapeText(h.stored.shape));
+      throw std::runtime_error(
+          dir + ": tensor '" + spec.tensor.name + "' is " + stored->dtype +
+          " " + io::shapeString(stored->shape) + " there, this program has " +
+          h.stored.dtype + " " + io::shapeString(h.stored.shape));
     if (pxc::ckpt::isEmpty(h.fragment))
       continue;
     size_t width = dtypeSize(spec.tensor.type);

@@ -40,14 +40,7 @@
 
 namespace pxrt {
 
-static std::string shapeStr(const std::vector<int64_t> &shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
-static pxc::sbp::NdSbp parseSbp(const TensorSpec &spec, size_t axes) {
+pxc::sbp::NdSbp tensorSbp(const TensorSpec &spec, size_t axes) {
   if (spec.sbp.empty())
     return pxc::sbp::NdSbp(axes, pxc::sbp::Sbp1D::broadcast());
   std::optional<pxc::sbp::NdSbp> sbp = pxc::sbp::parseNd(spec.sbp);
@@ -59,58 +52,23 @@ static pxc::sbp::NdSbp parseSbp(const TensorSpec &spec, size_t axes) {
 
 Box pieceBox(const TensorSpec &spec, const std::vector<int64_t> &mesh,
              const std::vector<int64_t> &coords) {
-  return pxc::sbp::localBox(spec.shape, parseSbp(spec, mesh.size()), mesh,
+  return pxc::sbp::localBox(spec.shape, tensorSbp(spec, mesh.size()), mesh,
                             coords);
 }
 
-/// Calls `run(tensorOffset, pieceOffset, count)` for each contiguous row of
-/// `box` in a row-major tensor of `shape`.
-template <typename F>
-static void forEachRow(const std::vector<int64_t> &shape, const Box &box,
-                       F run) {
-  size_t rank = shape.size();
-  if (rank == 0) {
-    run(0, 0, 1);
-    return;
-  }
-  int64_t rows = 1;
-  for (size_t d = 0; d + 1 < rank; ++d)
-    rows *= box.sizes[d];
-  int64_t inner = box.sizes.back();
-  std::vector<int64_t> index(rank - 1, 0);
-  for (int64_t row = 0; row < rows; ++row) {
-    int64_t offset = 0;
-    for (size_t d = 0; d + 1 < rank; ++d)
-      offset = offset * shape[d] + box.offsets[d] + index[d];
-    offset = offset * shape.back() + box.offsets.back();
-    run(offset, row * inner, inner);
-    for (size_t d = rank - 1; d-- > 0;) {
-      if (++index[d] < box.sizes[d])
-        break;
-      index[d] = 0;
-    }
-  }
+/// The whole of a tensor of `shape`, as a box.
+static Box wholeBox(const std::vector<int64_t> &shape) {
+  return Box{std::vector<int64_t>(shape.size(), 0), shape};
 }
 
 void copyBoxOut(const char *tensor, const std::vector<int64_t> &shape,
                 size_t width, const Box &box, char *piece) {
-  forEachRow(shape, box, [&](int64_t from, int64_t to, int64_t count) {
-    std::memcpy(piece + to * width, tensor + from * width, count * width);
-  });
+  ckpt::copyBetween(wholeBox(shape), tensor, box, piece, box, width);
 }
 
 void copyBoxIn(const char *piece, const std::vector<int64_t> &shape,
                size_t width, const Box &box, char *tensor) {
-  forEachRow(shape, box, [&](int64_t to, int64_t from, int64_t count) {
-    std::memcpy(tensor + to * width, piece + from * width, count * width);
-  });
-}
-
-static int64_t boxElements(const Box &box) {
-  int64_t n = 1;
-  for (int64_t s : box.sizes)
-    n *= s;
-  return n;
+  ckpt::copyBetween(box, piece, wholeBox(shape), tensor, box, width);
 }
 
 //===----------------------------------------------------------------------===//
@@ -225,14 +183,14 @@ void printHelp(const Program &program) {
   std::cout << "inputs:\n";
   for (const TensorSpec &t : program.inputs)
     std::cout << "  " << t.name << ": " << dtypeName(t.type) << " "
-              << shapeStr(t.shape)
+              << io::shapeString(t.shape)
               << (t.role.empty() ? ""
                                  : " (" + t.role + ", filled by the runtime)")
               << "\n";
   std::cout << "outputs:\n";
   for (const TensorSpec &t : program.outputs)
     std::cout << "  " << t.name << ": " << dtypeName(t.type) << " "
-              << shapeStr(t.shape) << "\n";
+              << io::shapeString(t.shape) << "\n";
 }
 
 std::vector<std::string> splitList(const std::string &text) {
@@ -441,14 +399,15 @@ std::vector<io::Tensor> loadInputs(const Options &opts,
     }
     if (files[i].empty())
       throw UsageError("missing input '" + spec.name + "' (" +
-                       dtypeName(spec.type) + " " + shapeStr(spec.shape) +
-                       "): pass --inputs");
+                       dtypeName(spec.type) + " " +
+                       io::shapeString(spec.shape) + "): pass --inputs");
     io::Tensor tensor = io::readTensor(files[i]);
     if (tensor.type != spec.type || tensor.shape != spec.shape)
       throw UsageError("input '" + spec.name + "' (" + files[i] + ") is " +
-                       dtypeName(tensor.type) + " " + shapeStr(tensor.shape) +
-                       ", expected " + dtypeName(spec.type) + " " +
-                       shapeStr(spec.shape));
+                       dtypeName(tensor.type) + " " +
+                       io::shapeString(tensor.shape) + ", expected " +
+                       dtypeName(spec.type) + " " +
+                       io::shapeString(spec.shape));
     inputs.push_back(std::move(tensor));
   }
   return inputs;
@@ -493,7 +452,7 @@ std::unique_ptr<Training> setUpTraining(const Options &opts,
       if (spec.type != DType::F32 ||
           spec.shape != std::vector<int64_t>{train::kHyperCount})
         throw std::runtime_error(what + " is " + dtypeName(spec.type) + " " +
-                                 shapeStr(spec.shape) +
+                                 io::shapeString(spec.shape) +
                                  ", the runtime fills f32 [" +
                                  std::to_string(train::kHyperCount) + "]");
       continue;
@@ -504,12 +463,12 @@ std::unique_ptr<Training> setUpTraining(const Options &opts,
     if ((spec.type != DType::I64 && spec.type != DType::I32) ||
         spec.shape.size() != 2)
       throw std::runtime_error(what + " is " + dtypeName(spec.type) + " " +
-                               shapeStr(spec.shape) +
+                               io::shapeString(spec.shape) +
                                ", expected i64 or i32 [B, T]");
     if (tokens && tokens->shape != spec.shape)
-      throw std::runtime_error(what + " is " + shapeStr(spec.shape) + " but '" +
-                               tokens->name + "' is " +
-                               shapeStr(tokens->shape));
+      throw std::runtime_error(what + " is " + io::shapeString(spec.shape) +
+                               " but '" + tokens->name + "' is " +
+                               io::shapeString(tokens->shape));
     tokens = &spec;
   }
   for (size_t o = 0; o < program.outputs.size(); ++o) {
@@ -521,7 +480,8 @@ std::unique_ptr<Training> setUpTraining(const Options &opts,
       n *= d;
     if (n != 1)
       throw std::runtime_error("output '" + spec.name + "' is " +
-                               shapeStr(spec.shape) + ", expected a scalar");
+                               io::shapeString(spec.shape) +
+                               ", expected a scalar");
     (spec.name == "loss" ? training->lossOutput : training->normOutput) =
         static_cast<int>(o);
   }
@@ -596,10 +556,7 @@ std::unique_ptr<Training> setUpTraining(const Options &opts,
 /// it) and, unless --seed is given, its seed (random batch orders and
 /// synthetic data continue where they were).
 void openCheckpoint(Job &job) {
-  std::error_code ec;
-  job.checkpoint = std::filesystem::is_regular_file(job.options.load, ec)
-                       ? job.options.load
-                       : ckpt::resolveCheckpoint(job.options.load);
+  job.checkpoint = ckpt::resolveCheckpoint(job.options.load);
   ckpt::Reader reader(job.checkpoint);
   job.startStep = reader.index().step;
   if (!job.options.seedGiven)
@@ -689,7 +646,7 @@ void RankContext::loadInput(int index, int64_t piece, void *dst) {
                  sizeof(int64_t), local, static_cast<char *>(dst));
       return;
     }
-    std::vector<int64_t> piece(boxElements(box));
+    std::vector<int64_t> piece(pxc::ckpt::volume(box));
     copyBoxOut(reinterpret_cast<const char *>(ids.data()), rowShape,
                sizeof(int64_t), local, reinterpret_cast<char *>(piece.data()));
     auto *out = static_cast<int32_t *>(dst);
@@ -704,8 +661,8 @@ void RankContext::loadInput(int index, int64_t piece, void *dst) {
 
 void RankContext::storeOutput(int index, int64_t, const void *src) {
   const TensorSpec &spec = program.outputs[index];
-  size_t bytes =
-      boxElements(pieceBox(spec, program.mesh, coords)) * dtypeSize(spec.type);
+  size_t bytes = pxc::ckpt::volume(pieceBox(spec, program.mesh, coords)) *
+                 dtypeSize(spec.type);
   std::vector<char> &piece = stateData->outputs[index];
   piece.assign(static_cast<const char *>(src),
                static_cast<const char *>(src) + bytes);
@@ -718,7 +675,7 @@ namespace {
 /// ones are reduced in rank order.
 io::Tensor assemble(const TensorSpec &spec, const Program &program,
                     const std::vector<std::vector<char>> &pieces) {
-  pxc::sbp::NdSbp sbp = parseSbp(spec, program.mesh.size());
+  pxc::sbp::NdSbp sbp = tensorSbp(spec, program.mesh.size());
   io::Tensor out;
   out.name = spec.name;
   out.type = spec.type;
@@ -746,7 +703,7 @@ io::Tensor assemble(const TensorSpec &spec, const Program &program,
       continue;
     }
     // Widen the piece to doubles, then accumulate it in place.
-    int64_t n = boxElements(box);
+    int64_t n = pxc::ckpt::volume(box);
     std::vector<double> values(n);
     cpu::cast(cpu::contiguousView(pieces[r].data(), spec.type, {n}),
               cpu::contiguousView(values.data(), DType::F64, {n}));
@@ -778,10 +735,10 @@ std::optional<io::Tensor> gatherOutput(const Program &program, size_t o,
   int64_t size = meshSize(program), first = spec.stage * size;
   std::vector<size_t> counts(world.size());
   for (int64_t r = first; r < first + size; ++r)
-    counts[r] =
-        boxElements(pieceBox(spec, program.mesh,
+    counts[r] = pxc::ckpt::volume(
+                    pieceBox(spec, program.mesh,
                              pxc::sbp::meshCoords(program.mesh, r - first))) *
-        dtypeSize(spec.type);
+                dtypeSize(spec.type);
   std::vector<char> all;
   size_t total = 0;
   for (size_t c : counts)
@@ -873,6 +830,11 @@ void runRank(Job &job, int rank, Communicator &world) {
     if (offset < 0)
       continue;
     const ParameterSpec &spec = program.parameters[p];
+    // A checkpoint fills every element but the padding.
+    bool padded =
+        !spec.logicalShape.empty() && spec.logicalShape != spec.tensor.shape;
+    if (!job.checkpoint.empty() && !padded)
+      continue;
     initializeParameter(spec, pieceBox(spec.tensor, program.mesh, coords),
                         job.options.seed, graph.arena() + offset);
   }
@@ -978,7 +940,7 @@ void printOutputs(const Job &job) {
     for (double v : values)
       sum += v;
     std::printf("%s: %s %s sum %.9g [", spec.name.c_str(), dtypeName(t.type),
-                shapeStr(t.shape).c_str(), sum);
+                io::shapeString(t.shape).c_str(), sum);
     for (int64_t i = 0; i < std::min<int64_t>(n, 6); ++i)
       std::printf("%s%.7g", i ? ", " : "", values[i]);
     std::printf("%s]\n", n > 6 ? ", ..." : "");

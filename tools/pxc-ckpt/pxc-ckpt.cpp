@@ -84,16 +84,7 @@ Args parseArgs(int argc, char **argv) {
 std::string source(const Args &args) {
   if (args.positional.size() != 1)
     throw UsageError(args.command + " takes one checkpoint");
-  const std::string &path = args.positional[0];
-  std::error_code ec;
-  return fs::is_regular_file(path, ec) ? path : resolveCheckpoint(path);
-}
-
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
+  return resolveCheckpoint(args.positional[0]);
 }
 
 int64_t elements(const std::vector<int64_t> &shape) {
@@ -118,7 +109,7 @@ int inspect(const Args &args) {
               static_cast<unsigned long long>(index.seed));
   if (!index.mesh.empty())
     std::printf("  written by mesh %s x %lld pipeline devices\n",
-                shapeText(index.mesh).c_str(),
+                pxrt::io::shapeString(index.mesh).c_str(),
                 static_cast<long long>(index.devices));
   std::printf("  %zu tensors, %zu files, %llu bytes\n", index.tensors.size(),
               files.size(), static_cast<unsigned long long>(bytes));
@@ -131,18 +122,19 @@ int inspect(const Args &args) {
       writers += (writers.empty() ? "" : ",") +
                  (c.writer < 0 ? std::string("-") : std::to_string(c.writer));
     std::printf("%-40s %-5s %-16s %-9s %zu (%s)\n", t.name.c_str(),
-                t.dtype.c_str(), shapeText(t.shape).c_str(), t.kind.c_str(),
-                t.chunks.size(), writers.c_str());
+                t.dtype.c_str(), pxrt::io::shapeString(t.shape).c_str(),
+                t.kind.c_str(), t.chunks.size(), writers.c_str());
     if (!chunks)
       continue;
     for (const Chunk &c : t.chunks)
-      std::printf(
-          "    offsets %s sizes %s  %s bytes [%llu, %llu) writer %lld "
-          "replicas %s\n",
-          shapeText(c.box.offsets).c_str(), shapeText(c.box.sizes).c_str(),
-          c.file.c_str(), static_cast<unsigned long long>(c.begin),
-          static_cast<unsigned long long>(c.end),
-          static_cast<long long>(c.writer), shapeText(c.replicas).c_str());
+      std::printf("    offsets %s sizes %s  %s bytes [%llu, %llu) writer %lld "
+                  "replicas %s\n",
+                  pxrt::io::shapeString(c.box.offsets).c_str(),
+                  pxrt::io::shapeString(c.box.sizes).c_str(), c.file.c_str(),
+                  static_cast<unsigned long long>(c.begin),
+                  static_cast<unsigned long long>(c.end),
+                  static_cast<long long>(c.writer),
+                  pxrt::io::shapeString(c.replicas).c_str());
   }
   return 0;
 }
@@ -200,23 +192,26 @@ int writeFor(Reader &reader, const layout::Layout &target,
   index.seed = reader.index().seed;
   index.mesh = target.mesh;
   index.devices = target.devices;
-  std::map<int64_t, std::vector<std::pair<size_t, const layout::Fragment *>>>
-      byRank;
+  // Per rank, the (tensor, fragment) pairs it saves.
+  std::map<int64_t, std::vector<std::pair<size_t, size_t>>> byRank;
+  std::vector<layout::ReplicaGroups> replicas;
   std::vector<std::string> missing;
   for (size_t i = 0; i < target.tensors.size(); ++i) {
     const layout::TensorLayout &t = target.tensors[i];
     const StoredTensor *stored = reader.index().find(t.name);
     if (stored && (stored->shape != t.shape || stored->dtype != t.dtype))
       throw std::runtime_error("tensor '" + t.name + "' is " + stored->dtype +
-                               " " + shapeText(stored->shape) + " in " +
-                               reader.path() + " but " + t.dtype + " " +
-                               shapeText(t.shape) + " in the layout");
+                               " " + pxrt::io::shapeString(stored->shape) +
+                               " in " + reader.path() + " but " + t.dtype +
+                               " " + pxrt::io::shapeString(t.shape) +
+                               " in the layout");
     if (!stored && !(zeroStates && t.kind == "state"))
       missing.push_back(t.name);
     index.tensors.push_back({t.name, t.dtype, t.shape, t.kind, {}});
-    for (const layout::Fragment &f : t.fragments)
-      if (f.primary)
-        byRank[f.rank].push_back({i, &f});
+    replicas.push_back(layout::replicaGroups(t.fragments));
+    for (size_t j = 0; j < t.fragments.size(); ++j)
+      if (t.fragments[j].primary)
+        byRank[t.fragments[j].rank].push_back({i, j});
   }
   if (!missing.empty()) {
     std::string list;
@@ -236,17 +231,16 @@ int writeFor(Reader &reader, const layout::Layout &target,
     std::vector<std::vector<char>> buffers;
     std::vector<SavedFragment> saved;
     buffers.reserve(fragments.size());
-    for (auto [i, f] : fragments) {
+    for (auto [i, j] : fragments) {
       const StoredTensor &t = index.tensors[i];
+      const layout::Fragment *f = &target.tensors[i].fragments[j];
       buffers.emplace_back(layout::volume(f->box) * safetensorsWidth(t.dtype),
                            0);
       if (const StoredTensor *stored = reader.index().find(t.name))
         reader.read(*stored, f->box, buffers.back().data());
-      std::vector<int64_t> replicas;
-      for (const layout::Fragment &g : target.tensors[i].fragments)
-        if (g.box.offsets == f->box.offsets && g.box.sizes == f->box.sizes)
-          replicas.push_back(g.rank);
-      saved.push_back({&t, f->box, replicas, buffers.back().data()});
+      const layout::ReplicaGroups &holders = replicas[i];
+      saved.push_back(
+          {&t, f->box, holders.groups[holders.of[j]], buffers.back().data()});
     }
     auto chunks = writeRankFile(staging, rank, saved);
     for (size_t k = 0; k < chunks.size(); ++k)

@@ -49,6 +49,14 @@ std::vector<Fragment> fragments(const std::vector<int64_t> &shape,
                                 const std::vector<int64_t> &mesh,
                                 int64_t device);
 
+/// The ranks that hold each distinct box of `fragments`: groups[of[i]] are
+/// the ranks holding fragment i's box (itself included).
+struct ReplicaGroups {
+  std::vector<std::vector<int64_t>> groups;
+  std::vector<size_t> of;
+};
+ReplicaGroups replicaGroups(const std::vector<Fragment> &fragments);
+
 /// One tensor of the layout.
 struct TensorLayout {
   std::string name;

@@ -99,6 +99,10 @@ struct SimulationResult {
 /// compute and each other. The configuration must validate(), the vectors have
 /// the sizes above and the times are finite and >= 0.
 SimulationResult simulate(const SimulationInput &input);
+/// The same with the devices' task lists given (one per device) instead of
+/// built from input.config, which still gives the dependencies.
+SimulationResult simulate(const SimulationInput &input,
+                          const std::vector<std::vector<Task>> &lists);
 
 /// Chrome/Perfetto trace JSON: one "X" event per task on a row per device,
 /// transfers on a row per sending device, phases coloured through "cname"

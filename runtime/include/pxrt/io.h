@@ -62,6 +62,9 @@ void writeTensor(const std::string &path, DType type,
                  const std::vector<int64_t> &shape, const void *data,
                  const std::string &name = "");
 
+/// "[2, 3]", as messages print shapes.
+std::string shapeString(const std::vector<int64_t> &shape);
+
 /// The whole content of a file.
 std::string readFile(const std::string &path);
 /// Writes `bytes` to `path` through a temporary file and a rename.

@@ -25,9 +25,11 @@ static void expectTiles(const std::vector<Fragment> &fragments,
     if (!fragments[i].primary)
       continue;
     primary += volume(fragments[i].box);
-    for (size_t j = 0; j < i; ++j)
-      if (fragments[j].primary)
+    for (size_t j = 0; j < i; ++j) {
+      if (fragments[j].primary) {
         EXPECT_TRUE(isEmpty(intersect(fragments[i].box, fragments[j].box)));
+      }
+    }
   }
   EXPECT_EQ(primary, volume(whole));
   EXPECT_EQ(all, volume(whole) * replicas);
@@ -46,6 +48,10 @@ TEST(CheckpointLayout, UnevenSplitOnTwoByTwoMesh) {
   EXPECT_TRUE(f[2].primary);
   EXPECT_FALSE(f[3].primary);
   expectTiles(f, {7, 3}, 2);
+  ReplicaGroups replicas = replicaGroups(f);
+  EXPECT_EQ(replicas.groups,
+            (std::vector<std::vector<int64_t>>{{0, 1}, {2, 3}}));
+  EXPECT_EQ(replicas.of, (std::vector<size_t>{0, 0, 1, 1}));
 }
 
 TEST(CheckpointLayout, PipelineDeviceNumbersRanks) {
