@@ -123,7 +123,9 @@ private:
 /// own forward ops.
 static void markBackward(Operation *last, Operation *terminator,
                          Operation *source) {
-  markBuiltOps(last, terminator, Phase::Backward, getStage(source));
+  markBuiltOps(last, terminator,
+               backwardPhaseOf(getPhase(source).value_or(Phase::Forward)),
+               getStage(source));
 }
 
 static LogicalResult differentiate(func::FuncOp func) {

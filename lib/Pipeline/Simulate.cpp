@@ -240,11 +240,11 @@ struct Style {
   const char *name, *traceColor, *svgColor;
 };
 constexpr Style kStyles[] = {{"forward", "rail_response", "#4387fd"},
+                             {"vocab-forward", "rail_load", "#9c27b0"},
+                             {"vocab-backward", "rail_animation", "#e91e63"},
                              {"backward", "good", "#4caf50"},
                              {"weight", "yellow", "#f2c511"},
                              {"update", "olive", "#808000"},
-                             {"vocab-forward", "rail_load", "#9c27b0"},
-                             {"vocab-backward", "rail_animation", "#e91e63"},
                              {"send", "thread_state_iowait", "#ff8c00"}};
 constexpr int kSend = 6;
 

@@ -29,14 +29,14 @@ namespace pxc::pipeline {
 /// VocabBackward are a device's share of the vocabulary layers when they
 /// are spread over every device (Yeung et al. 2024's S and T passes): the
 /// output layer's logits and loss statistics of its vocabulary block, and
-/// their gradients.
+/// their gradients. Numbered in the order a micro-batch goes through them.
 enum class Phase : uint8_t {
   Forward,
+  VocabForward,
+  VocabBackward,
   Backward,
   Weight,
-  Update,
-  VocabForward,
-  VocabBackward
+  Update
 };
 
 /// How the vocabulary layers are spread over the pipeline devices: not at

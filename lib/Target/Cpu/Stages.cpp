@@ -81,7 +81,9 @@ LogicalResult StageView::verify(Block &body) const {
 
 pipeline::Phase StageView::phaseOf(Operation *op) {
   static_assert(static_cast<int>(Phase::Weight) ==
-                    static_cast<int>(pipeline::Phase::Weight),
+                        static_cast<int>(pipeline::Phase::Weight) &&
+                    static_cast<int>(Phase::VocabBackward) ==
+                        static_cast<int>(pipeline::Phase::VocabBackward),
                 "px and schedule phases are numbered alike");
   return static_cast<pipeline::Phase>(getPhase(op).value_or(Phase::Forward));
 }
@@ -100,7 +102,7 @@ int StageView::taskKey(Operation *op) const {
 }
 
 int StageView::taskKeys() const {
-  return 4 * static_cast<int>(pipelineConfig.virtualStages);
+  return 6 * static_cast<int>(pipelineConfig.virtualStages);
 }
 
 bool StageView::isGated(Operation *op) const {
