@@ -249,8 +249,12 @@ static FailureOr<Value> blockOfValue(OpBuilder &b, Value value, int64_t dim,
     offsets[dim] = offset;
     Operation *slice = SliceOp::create(b, loc, blockType, value, offsets, shape,
                                        strides);
+    // Sent with the owner's forward work, which every stage's vocabulary
+    // passes follow (sent in its vocab-forward work, it would tie stage s's
+    // S(k) to the owner's, which may come after the owner's T(k - 1)); its
+    // gradient comes back for the owner's backward.
     setStage(slice, getValueStage(value).value_or(stage));
-    setPhase(slice, Phase::VocabForward);
+    setPhase(slice, Phase::Forward);
     return slice->getResult(0);
   }
   FailureOr<std::optional<Attribute>> init =
