@@ -217,6 +217,9 @@ static LogicalResult verifyCheckpoint(Operation *op, Attribute attr) {
   if (!isa<ParameterOp>(op) || !dict)
     return op->emitError() << "px.checkpoint must be a dictionary on a "
                               "px.parameter";
+  auto name = dict.getAs<StringAttr>("name");
+  if (!name || name.getValue().empty())
+    return op->emitError() << "px.checkpoint needs the stored tensor's name";
   auto kind = dict.getAs<StringAttr>("kind");
   auto device = dict.getAs<IntegerAttr>("device");
   auto logical = dict.getAs<DenseI64ArrayAttr>("logical_shape");

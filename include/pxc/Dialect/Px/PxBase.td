@@ -61,7 +61,7 @@ def Px_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kMeshAttrName = "px.mesh";
     static constexpr ::llvm::StringLiteral kNameAttrName = "px.name";
     /// On a px.parameter (px-checkpoint-layout): how checkpoints store it,
-    /// {kind, device, logical_shape, fragments}; each fragment is
+    /// {name, kind, device, logical_shape, fragments}; each fragment is
     /// [rank, primary, offsets..., sizes...].
     static constexpr ::llvm::StringLiteral kCheckpointAttrName =
         "px.checkpoint";
