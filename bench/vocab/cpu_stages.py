@@ -11,11 +11,13 @@ sequence. Each stage is one rank (a thread of one process; OpenBLAS on
 one thread per call). Per rank, the program's --metrics give the median
 compute time per step (CPU time in its actors' work, not waiting) and the
 bytes of its memory plan; the script prints them with their max/min ratios
-and the median step time (4 ranks on however many cores the host has).
+and the median step time (4 ranks on however many cores the host has),
+each the median of --repeats runs.
 """
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +39,7 @@ def main():
     ap.add_argument("--vocab", type=int, default=32768)
     ap.add_argument("--stages", type=int, default=4)
     ap.add_argument("--steps", type=int, default=8)
+    ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
     import numpy as np
     with tempfile.TemporaryDirectory() as tmp:
@@ -55,15 +58,20 @@ def main():
                    "--shape=seq=64", f"--stages={a.stages}",
                    "--micro-batches=8", f"--vocab-parallel={mode}", "-o", out]
             run(cmd)
-            metrics = os.path.join(tmp, f"{mode}.json")
             os.environ["OPENBLAS_NUM_THREADS"] = "1"
-            run([os.path.join(out, "model"), f"--data={tokens}",
-                 f"--steps={a.steps}", "--quiet", f"--metrics={metrics}"])
-            with open(metrics) as f:
-                m = json.load(f)
-            busy = m["rank_busy_ms"]
-            memory = [b / 1e6 for b in m["rank_memory_bytes"]]
-            print(f"{mode:>8} {m['median_step_ms']:>8.1f}  "
+            runs = []
+            for r in range(a.repeats):
+                metrics = os.path.join(tmp, f"{mode}-{r}.json")
+                run([os.path.join(out, "model"), f"--data={tokens}",
+                     f"--steps={a.steps}", "--quiet", f"--metrics={metrics}"])
+                with open(metrics) as f:
+                    runs.append(json.load(f))
+            # Medians over the runs, per figure.
+            step = statistics.median(m["median_step_ms"] for m in runs)
+            busy = [statistics.median(m["rank_busy_ms"][i] for m in runs)
+                    for i in range(a.stages)]
+            memory = [b / 1e6 for b in runs[0]["rank_memory_bytes"]]
+            print(f"{mode:>8} {step:>8.1f}  "
                   f"{' '.join(f'{b:.1f}' for b in busy):<32} "
                   f"{max(busy) / min(busy):>7.2f}  "
                   f"{' '.join(f'{x:.1f}' for x in memory):<32} "
