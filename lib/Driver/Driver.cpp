@@ -23,6 +23,7 @@
 #include "pxc/Simulator/Simulator.h"
 #include "pxc/Support/LLVM.h"
 #include "pxc/Target/Cpu/EmitCpp.h"
+#include "pxc/Target/Cuda/EmitCuda.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -175,6 +176,17 @@ struct Options {
       cl::desc("Extra flags for the C++ compiler that builds OUT/model "
                "(default -O2; e.g. -O0 to build faster, -march=native)"),
       cl::cat(pxcCategory)};
+  cl::opt<std::string> target{
+      "target",
+      cl::desc("What the program runs on: cpu (OUT/model.cpp, the host "
+               "compiler) or cuda (OUT/model.cu, nvcc, one GPU per rank; "
+               "docs/cuda.md)"),
+      cl::init("cpu"), cl::cat(pxcCategory)};
+  cl::opt<std::string> cudaArch{
+      "cuda-arch",
+      cl::desc("With --target=cuda: the GPU architectures OUT/model is "
+               "compiled for (default 80,90: A100 and H100)"),
+      cl::init("80,90"), cl::cat(pxcCategory)};
   cl::opt<bool> locations{
       "locations",
       cl::desc("Print source locations (ONNX node names) in emitted IR"),
@@ -378,8 +390,12 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   train.decaySteps = opts.decaySteps;
   train.weightDecay = opts.weightDecay;
   train.clipNorm = opts.clipNorm;
+  bool cuda = opts.target == "cuda";
+  if (!cuda && opts.target != "cpu")
+    return fail("--target must be cpu or cuda, not '" + opts.target + "'");
   auto printSource = [&](llvm::raw_ostream &os) {
-    return emitCpuProgram(module, os, train);
+    return cuda ? emitCudaProgram(module, os, train)
+                : emitCpuProgram(module, os, train);
   };
   if (emit != "mlir" && emit != "source" && emit != "plan" && emit != "exe")
     return fail("--emit must be mlir, source, plan or exe, not '" + emit + "'");
@@ -397,12 +413,16 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   if (emit == "mlir")
     return writeFile(opts.output, "model.mlir", printMlir, path);
   if (emit == "source" || emit == "exe")
-    if (failed(writeFile(opts.output, "model.cpp", printSource, path)))
+    if (failed(writeFile(opts.output, cuda ? "model.cu" : "model.cpp",
+                         printSource, path)))
       return failure();
   if (emit == "exe") {
     SmallString<256> executable(opts.output);
     llvm::sys::path::append(executable, "model");
-    std::string error = buildExecutable(path, executable, opts.cxxFlags);
+    std::string error =
+        cuda ? buildCudaExecutable(path, executable, opts.cxxFlags,
+                                   opts.cudaArch)
+             : buildExecutable(path, executable, opts.cxxFlags);
     if (!error.empty())
       return fail(error);
   }

@@ -71,7 +71,7 @@ LogicalResult cpu_target::emitCollective(Operation *op,
            << "  comm.allGather(" << in << ".data, " << out << ".data, counts, "
            << in << ".type, a.stream);\n"
            << "} else {\n"
-           << "  auto buffer = std::make_shared<std::vector<char>>("
+           << "  auto buffer = scratch("
            << bytes(out) << ");\n"
            << "  comm.allGather(" << in << ".data, buffer->data(), counts, "
            << in << ".type, a.stream);\n"
@@ -90,7 +90,7 @@ LogicalResult cpu_target::emitCollective(Operation *op,
            << ".data, counts, " << in << ".type, "
            << reduceOp(scatter.getReduce()) << ", a.stream);\n"
            << "} else {\n"
-           << "  auto buffer = std::make_shared<std::vector<char>>("
+           << "  auto buffer = scratch("
            << bytes(in) << ");\n"
            << "  packChunks(" << in << ", " << dim << ", p, buffer->data());\n"
            << "  comm.reduceScatter(buffer->data(), " << out
@@ -104,9 +104,9 @@ LogicalResult cpu_target::emitCollective(Operation *op,
         int64_t src = all.getSrcDim(), dst = all.getDstDim();
         emitCounts(os, "sendCounts", in, dst);
         emitCounts(os, "recvCounts", out, src);
-        os << "auto send = std::make_shared<std::vector<char>>(" << bytes(in)
+        os << "auto send = scratch(" << bytes(in)
            << ");\n"
-           << "auto recv = std::make_shared<std::vector<char>>(" << bytes(out)
+           << "auto recv = scratch(" << bytes(out)
            << ");\n"
            << "packChunks(" << in << ", " << dst << ", p, send->data());\n"
            << "comm.allToAll(send->data(), sendCounts, recv->data(), "
