@@ -4,8 +4,8 @@
 
 #include "pxc/Config.h"
 
-#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -72,9 +72,9 @@ std::string pxc::buildCudaExecutable(StringRef source, StringRef output,
       PXC_NVCC, "-std=c++17", "-O2", "-ccbin", PXC_CXX_COMPILER,
       // As libpxrt_cuda's kernels: no contraction, so fused loops give the
       // CPU target's bits (pxrt/math.h runs on the device too).
-      "--fmad=false", "-x", "cu", "-o", (output + ".tmp").str(),
-      source.str(), "-I" + include, "-L" + lib, "-Xlinker=-rpath," + lib,
-      "-lpxrt_cuda", "-lpxrt", "-lcudart"};
+      "--fmad=false", "-x", "cu", "-o", (output + ".tmp").str(), source.str(),
+      "-I" + include, "-L" + lib, "-Xlinker=-rpath," + lib, "-lpxrt_cuda",
+      "-lpxrt", "-lcudart"};
   SmallVector<StringRef> archs;
   architectures.split(archs, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
   if (archs.empty() || !llvm::all_of(archs, [](StringRef arch) {
@@ -83,7 +83,8 @@ std::string pxc::buildCudaExecutable(StringRef source, StringRef output,
     return "--cuda-arch must list compute capabilities such as 80,90, not '" +
            architectures.str() + "'";
   for (StringRef arch : archs)
-    args.push_back(("-gencode=arch=compute_" + arch + ",code=sm_" + arch).str());
+    args.push_back(
+        ("-gencode=arch=compute_" + arch + ",code=sm_" + arch).str());
   return compile(std::move(args), output, extraFlags);
 }
 
@@ -98,7 +99,7 @@ std::string pxc::buildExecutable(StringRef source, StringRef output,
       // every ISA clone only without contraction; without errno and traps,
       // sqrt and selects vectorize (values are unchanged).
       "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math", "-o",
-      (output + ".tmp").str(), source.str(), "-I" + include, "-L" + lib, "-Wl,-rpath," + lib,
-      "-lpxrt", "-pthread"};
+      (output + ".tmp").str(), source.str(), "-I" + include, "-L" + lib,
+      "-Wl,-rpath," + lib, "-lpxrt", "-pthread"};
   return compile(std::move(args), output, extraFlags);
 }

@@ -20,8 +20,7 @@ std::string buildExecutable(llvm::StringRef source, llvm::StringRef output,
 /// buildExecutable for --target=cuda: nvcc compiles the CUDA `source` for
 /// the comma-separated compute capabilities `architectures` ("80,90") and
 /// links libpxrt_cuda and libpxrt.
-std::string buildCudaExecutable(llvm::StringRef source,
-                                llvm::StringRef output,
+std::string buildCudaExecutable(llvm::StringRef source, llvm::StringRef output,
                                 llvm::StringRef extraFlags,
                                 llvm::StringRef architectures);
 /// Writes `path` (atomically): the mesh, every rank class with its ranks and

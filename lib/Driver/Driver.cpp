@@ -419,10 +419,9 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   if (emit == "exe") {
     SmallString<256> executable(opts.output);
     llvm::sys::path::append(executable, "model");
-    std::string error =
-        cuda ? buildCudaExecutable(path, executable, opts.cxxFlags,
-                                   opts.cudaArch)
-             : buildExecutable(path, executable, opts.cxxFlags);
+    std::string error = cuda ? buildCudaExecutable(path, executable,
+                                                   opts.cxxFlags, opts.cudaArch)
+                             : buildExecutable(path, executable, opts.cxxFlags);
     if (!error.empty())
       return fail(error);
   }

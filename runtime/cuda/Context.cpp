@@ -100,9 +100,8 @@ void *ArenaMirror::toDevice(const void *hostAddress) const {
 const ArenaMirror &mirrorArena(const char *host, size_t bytes) {
   // One per rank (ranks of a local job are threads of this process).
   static std::mutex mutex;
-  static std::map<const char *,
-                  std::pair<std::unique_ptr<DeviceBuffer>,
-                            std::unique_ptr<ArenaMirror>>>
+  static std::map<const char *, std::pair<std::unique_ptr<DeviceBuffer>,
+                                          std::unique_ptr<ArenaMirror>>>
       arenas;
   auto buffer = std::make_unique<DeviceBuffer>(bytes);
   // Through pinned staging in pieces: the arena may be large.

@@ -18,9 +18,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <type_traits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace pxrt::cuda::detail {
 
@@ -107,8 +107,8 @@ template <class I, class C> __device__ inline I toInteger(C v) {
   return static_cast<I>(v);
 }
 
-template <class C> __device__ inline void store(const Strided &a, int64_t k,
-                                                C v) {
+template <class C>
+__device__ inline void store(const Strided &a, int64_t k, C v) {
   switch (a.type) {
   case DType::F32:
     static_cast<float *>(a.data)[k] = static_cast<float>(v);

@@ -30,9 +30,7 @@ Strided strided(const TensorView &view, const Space &space) {
   return s;
 }
 
-void checkLaunch(const char *kernel) {
-  check(cudaGetLastError(), kernel);
-}
+void checkLaunch(const char *kernel) { check(cudaGetLastError(), kernel); }
 
 void fail(const char *kernel, const std::string &why) {
   throw std::invalid_argument(std::string(kernel) + ": " + why);
@@ -102,8 +100,8 @@ template <class C> __device__ C unaryOp(UnaryOp op, C x) {
       return x * C(0.5) * (C(1) + erf(x * C(0.70710678118654752)));
     case UnaryOp::GeluTanh:
       return x * C(0.5) *
-             (C(1) + tanh(C(0.79788456080286536) *
-                          (x + C(0.044715) * x * x * x)));
+             (C(1) +
+              tanh(C(0.79788456080286536) * (x + C(0.044715) * x * x * x)));
     }
     return x;
   }
@@ -246,8 +244,8 @@ void binary(BinaryOp op, const TensorView &lhs, const TensorView &rhs,
             const TensorView &out) {
   if (lhs.type != out.type || rhs.type != out.type)
     fail("binary", "dtypes differ");
-  launchMap("binary", Map::Binary, static_cast<uint8_t>(op), out.type, out,
-            lhs, &rhs);
+  launchMap("binary", Map::Binary, static_cast<uint8_t>(op), out.type, out, lhs,
+            &rhs);
 }
 
 void compare(CompareOp op, const TensorView &lhs, const TensorView &rhs,
@@ -293,20 +291,20 @@ void copy(const TensorView &in, const TensorView &out) {
   }
   switch (dtypeSize(in.type)) {
   case 1:
-    copyKernel<uint8_t><<<gridFor(n), 256, 0, currentStream()>>>(space, n,
-                                                                 so, si);
+    copyKernel<uint8_t>
+        <<<gridFor(n), 256, 0, currentStream()>>>(space, n, so, si);
     break;
   case 2:
-    copyKernel<uint16_t><<<gridFor(n), 256, 0, currentStream()>>>(space, n,
-                                                                  so, si);
+    copyKernel<uint16_t>
+        <<<gridFor(n), 256, 0, currentStream()>>>(space, n, so, si);
     break;
   case 4:
-    copyKernel<uint32_t><<<gridFor(n), 256, 0, currentStream()>>>(space, n,
-                                                                  so, si);
+    copyKernel<uint32_t>
+        <<<gridFor(n), 256, 0, currentStream()>>>(space, n, so, si);
     break;
   default:
-    copyKernel<uint64_t><<<gridFor(n), 256, 0, currentStream()>>>(space, n,
-                                                                  so, si);
+    copyKernel<uint64_t>
+        <<<gridFor(n), 256, 0, currentStream()>>>(space, n, so, si);
   }
   checkLaunch("copy");
 }
@@ -352,9 +350,9 @@ void concat(const std::vector<TensorView> &inputs, int axis,
     axis += out.rank;
   std::vector<int64_t> offsets(out.rank, 0), unit(out.rank, 1);
   for (const TensorView &in : inputs) {
-    copy(in, sliceView(out, offsets,
-                       std::vector<int64_t>(in.shape, in.shape + in.rank),
-                       unit));
+    copy(in,
+         sliceView(out, offsets,
+                   std::vector<int64_t>(in.shape, in.shape + in.rank), unit));
     offsets[axis] += in.shape[axis];
   }
 }
@@ -366,8 +364,7 @@ void split(const TensorView &in, int axis,
   std::vector<int64_t> offsets(in.rank, 0), unit(in.rank, 1);
   for (const TensorView &out : outputs) {
     copy(sliceView(in, offsets,
-                   std::vector<int64_t>(out.shape, out.shape + out.rank),
-                   unit),
+                   std::vector<int64_t>(out.shape, out.shape + out.rank), unit),
          out);
     offsets[axis] += out.shape[axis];
   }
@@ -379,12 +376,12 @@ template <class F>
 void forChunks(const TensorView &view, int dim, int64_t parts, F f) {
   size_t at = 0;
   for (int64_t c = 0; c < parts; ++c) {
-    std::vector<int64_t> offsets(view.rank, 0), sizes(view.shape,
-                                                      view.shape + view.rank);
+    std::vector<int64_t> offsets(view.rank, 0),
+        sizes(view.shape, view.shape + view.rank);
     offsets[dim] = chunkOffset(view.shape[dim], parts, c);
     sizes[dim] = chunkSize(view.shape[dim], parts, c);
-    TensorView chunk = sliceView(view, offsets, sizes,
-                                 std::vector<int64_t>(view.rank, 1));
+    TensorView chunk =
+        sliceView(view, offsets, sizes, std::vector<int64_t>(view.rank, 1));
     f(chunk, at);
     at += chunk.numel() * dtypeSize(view.type);
   }
@@ -422,8 +419,7 @@ __global__ void triluKernel(Space space, int64_t n, Strided out, Strided in,
 }
 } // namespace
 
-void trilu(const TensorView &in, bool upper, int64_t k,
-           const TensorView &out) {
+void trilu(const TensorView &in, bool upper, int64_t k, const TensorView &out) {
   if (in.rank < 2 || in.type != out.type)
     fail("trilu", "needs rank >= 2 and one dtype");
   Space space = spaceOf(out);
@@ -433,8 +429,8 @@ void trilu(const TensorView &in, bool upper, int64_t k,
   Strided so = strided(out, space), si = strided(in, space);
   byCompute(in.type, [&](auto tag) {
     using C = decltype(tag);
-    triluKernel<C><<<gridFor(n), 256, 0, currentStream()>>>(space, n, so, si,
-                                                            upper, k);
+    triluKernel<C>
+        <<<gridFor(n), 256, 0, currentStream()>>>(space, n, so, si, upper, k);
   });
   checkLaunch("trilu");
 }

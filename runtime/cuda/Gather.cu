@@ -66,8 +66,8 @@ __global__ void scatterAddKernel(GatherShape g, int64_t n, Strided updates,
 }
 
 __global__ void scatterAddIntKernel(GatherShape g, int64_t n, Strided updates,
-                                    Strided indices,
-                                    unsigned long long *out, int64_t rows) {
+                                    Strided indices, unsigned long long *out,
+                                    int64_t rows) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x) {
     int64_t at = tableOffset(g, indices, i, rows, rows, 0);
@@ -113,9 +113,8 @@ void launchGather(const TensorView &data, const TensorView &indices, int axis,
   int64_t n = g.space.numel();
   if (!n)
     return;
-  Strided t = strided(data, spaceOf(data)), ix = strided(indices,
-                                                          spaceOf(indices)),
-          o = strided(out, g.space);
+  Strided t = strided(data, spaceOf(data)),
+          ix = strided(indices, spaceOf(indices)), o = strided(out, g.space);
   int64_t rows = data.shape[axis];
   auto launch = [&](auto tag) {
     using T = decltype(tag);
@@ -161,7 +160,7 @@ void scatterAdd(const TensorView &updates, const TensorView &indices, int axis,
   int64_t n = g.space.numel();
   // Accumulates into contiguous memory of the add's type (f32 for f32, f16
   // and bf16; f64; i64 for integers), then casts into `out`.
-  DType acc = isFloat(out.type) ? DType::F32
+  DType acc = isFloat(out.type)        ? DType::F32
               : out.type == DType::F64 ? DType::F64
                                        : DType::I64;
   bool direct = acc == out.type && out.isContiguous();
@@ -177,8 +176,8 @@ void scatterAdd(const TensorView &updates, const TensorView &indices, int axis,
                         currentStream()),
         "scatterAdd");
   if (n) {
-    Strided u = strided(updates, g.space), ix = strided(indices,
-                                                         spaceOf(indices));
+    Strided u = strided(updates, g.space),
+            ix = strided(indices, spaceOf(indices));
     int64_t rows = out.shape[axis];
     if (acc == DType::F32)
       scatterAddKernel<float><<<gridFor(n), 256, 0, currentStream()>>>(

@@ -111,8 +111,7 @@ void gemm(const TensorView &a, const TensorView &b, const TensorView &c,
     throw std::invalid_argument("matmul: operand layout");
   cudaDataType_t type = dataType(c.type);
   bool f64 = c.type == DType::F64;
-  cublasComputeType_t compute =
-      f64 ? CUBLAS_COMPUTE_64F : CUBLAS_COMPUTE_32F;
+  cublasComputeType_t compute = f64 ? CUBLAS_COMPUTE_64F : CUBLAS_COMPUTE_32F;
   float one = 1, zero = 0;
   double oneD = 1, zeroD = 0;
   const void *alpha = f64 ? static_cast<const void *>(&oneD) : &one;
@@ -139,9 +138,8 @@ void gemm(const TensorView &a, const TensorView &b, const TensorView &c,
     checkBlas(cublasGemmStridedBatchedEx(
                   h, lb.transposed ? CUBLAS_OP_T : CUBLAS_OP_N,
                   la.transposed ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, alpha,
-                  static_cast<const char *>(b.data) + offB * width, type,
-                  lb.ld, sb,
-                  static_cast<const char *>(a.data) + offA * width, type,
+                  static_cast<const char *>(b.data) + offB * width, type, lb.ld,
+                  sb, static_cast<const char *>(a.data) + offA * width, type,
                   la.ld, sa, beta, static_cast<char *>(c.data) + offC * width,
                   type, lc.ld, sc, inner, compute, CUBLAS_GEMM_DEFAULT),
               "cublasGemmStridedBatchedEx");
@@ -172,8 +170,8 @@ void matmul(const TensorView &lhs, const TensorView &rhs,
   TensorView a = usable(lhs, keepA), b = usable(rhs, keepB);
   TensorView c = out;
   int64_t m = out.shape[out.rank - 2], n = out.shape[out.rank - 1];
-  Layout lc = layoutOf(m, n, out.strides[out.rank - 2],
-                       out.strides[out.rank - 1]);
+  Layout lc =
+      layoutOf(m, n, out.strides[out.rank - 2], out.strides[out.rank - 1]);
   if (!lc.valid || lc.transposed) {
     keepC = std::make_unique<DeviceBuffer>(out.numel() * dtypeSize(out.type));
     c = contiguousView(keepC->data(), out.type, out.shape, out.rank);
@@ -203,8 +201,7 @@ void linear(const TensorView &x, const TensorView &w, const TensorView *bias,
   }
   void *outData = out.data;
   if (!out.isContiguous()) {
-    keepOut =
-        std::make_unique<DeviceBuffer>(out.numel() * dtypeSize(out.type));
+    keepOut = std::make_unique<DeviceBuffer>(out.numel() * dtypeSize(out.type));
     outData = keepOut->data();
   }
   TensorView weight = transposeW ? permuteView(w, {1, 0}) : w;

@@ -135,8 +135,7 @@ public:
     enqueue(stream, send, bytes, recv, bytes,
             [=, this](const void *in, void *out) {
               checkNccl(ncclAllReduce(in, out, count, ncclType(type),
-                                      ncclOp(op, type), comm,
-                                      currentStream()),
+                                      ncclOp(op, type), comm, currentStream()),
                         "ncclAllReduce");
             });
   }
@@ -161,21 +160,20 @@ public:
               }
               // Uneven chunks: one broadcast per rank.
               for (int r = 0; r < ranks; ++r)
-                checkNccl(ncclBroadcast(r == myRank
-                                            ? in
-                                            : static_cast<char *>(out) +
-                                                  offsets[r] * width,
-                                        static_cast<char *>(out) +
-                                            offsets[r] * width,
-                                        counts[r], ncclType(type), r, comm,
-                                        currentStream()),
-                          "ncclBroadcast");
+                checkNccl(
+                    ncclBroadcast(r == myRank ? in
+                                              : static_cast<char *>(out) +
+                                                    offsets[r] * width,
+                                  static_cast<char *>(out) + offsets[r] * width,
+                                  counts[r], ncclType(type), r, comm,
+                                  currentStream()),
+                    "ncclBroadcast");
             });
   }
 
   void reduceScatter(const void *send, void *recv,
-                     const std::vector<size_t> &counts, DType type,
-                     ReduceOp op, Stream &stream) override {
+                     const std::vector<size_t> &counts, DType type, ReduceOp op,
+                     Stream &stream) override {
     detail::checkCounts(counts, ranks, "reduceScatter");
     size_t width = dtypeSize(type), total = 0;
     std::vector<size_t> offsets;
@@ -207,11 +205,11 @@ public:
                       "ncclReduceScatter");
           } else {
             for (int r = 0; r < ranks; ++r)
-              checkNccl(ncclReduce(static_cast<const char *>(in) +
-                                       offsets[r] * width,
-                                   target, counts[r], ncclType(type),
-                                   ncclOp(op, type), r, comm, currentStream()),
-                        "ncclReduce");
+              checkNccl(
+                  ncclReduce(static_cast<const char *>(in) + offsets[r] * width,
+                             target, counts[r], ncclType(type),
+                             ncclOp(op, type), r, comm, currentStream()),
+                  "ncclReduce");
           }
         },
         [=](void *out) {
@@ -414,10 +412,8 @@ std::unique_ptr<Communicator> createNcclWorld(double timeoutSeconds) {
   std::unique_ptr<Communicator> mpi;
   if (startedByMpirun())
     mpi = createMpiWorld(timeoutSeconds);
-  std::optional<Rendezvous> env =
-      rendezvousFromEnv([](const char *name) -> const char * {
-        return std::getenv(name);
-      });
+  std::optional<Rendezvous> env = rendezvousFromEnv(
+      [](const char *name) -> const char * { return std::getenv(name); });
   if (mpi) {
     rank = mpi->rank();
     size = mpi->size();
@@ -433,8 +429,8 @@ std::unique_ptr<Communicator> createNcclWorld(double timeoutSeconds) {
     const std::string key = "pxrt/nccl-unique-id";
     if (rank == 0) {
       checkNccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
-      store.set(key, std::string(reinterpret_cast<const char *>(&id),
-                                 sizeof id));
+      store.set(key,
+                std::string(reinterpret_cast<const char *>(&id), sizeof id));
       // Serve until every rank has the id.
       for (int r = 1; r < size; ++r)
         store.get("pxrt/joined/" + std::to_string(r));

@@ -22,13 +22,12 @@ namespace {
 __global__ void adamwKernel(const float *param, const float *grad,
                             const float *expAvg, const float *expAvgSq,
                             float *paramOut, float *expAvgOut,
-                            float *expAvgSqOut, int64_t n,
-                            const float *hyper) {
+                            float *expAvgSqOut, int64_t n, const float *hyper) {
   const float decay = hyper[kDecay], beta1 = hyper[kBeta1],
               oneMinusBeta1 = hyper[kOneMinusBeta1], beta2 = hyper[kBeta2],
               oneMinusBeta2 = hyper[kOneMinusBeta2],
-              stepSize = hyper[kStepSize], bc2Sqrt = hyper[kBiasCorrection2Sqrt],
-              eps = hyper[kEps];
+              stepSize = hyper[kStepSize],
+              bc2Sqrt = hyper[kBiasCorrection2Sqrt], eps = hyper[kEps];
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x) {
     float g = grad[i], p = param[i], m = expAvg[i], v = expAvgSq[i];

@@ -35,7 +35,8 @@ private:
 };
 
 /// `view` itself when contiguous, else a contiguous copy in `scratch`.
-TensorView contiguous(const TensorView &view, std::unique_ptr<Scratch> &scratch) {
+TensorView contiguous(const TensorView &view,
+                      std::unique_ptr<Scratch> &scratch) {
   if (view.isContiguous())
     return view;
   scratch = std::make_unique<Scratch>(view.numel() * dtypeSize(view.type));
@@ -131,8 +132,8 @@ __global__ void reduceKernel(ReduceShape shape, Strided in, Strided out,
                              bool perBlock) {
   using A = typename Accum<C>::type;
   int64_t outputs = shape.kept.numel(), count = shape.reduced.numel();
-  int64_t first = perBlock ? blockIdx.x
-                           : blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  int64_t first =
+      perBlock ? blockIdx.x : blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   int64_t step = perBlock ? gridDim.x : int64_t(gridDim.x) * blockDim.x;
   for (int64_t o = first; o < outputs; o += step) {
     int64_t base = offsetIn(shape.kept, shape.keptIn, o);
@@ -142,10 +143,10 @@ __global__ void reduceKernel(ReduceShape shape, Strided in, Strided out,
                       in, base + offsetIn(shape.reduced, shape.reducedIn, 0)));
     for (int64_t r = perBlock ? threadIdx.x : 0; r < count;
          r += perBlock ? blockDim.x : 1)
-      acc = combine(how, acc,
-                    static_cast<A>(load<C>(
-                        in, base + offsetIn(shape.reduced, shape.reducedIn,
-                                            r))));
+      acc =
+          combine(how, acc,
+                  static_cast<A>(load<C>(
+                      in, base + offsetIn(shape.reduced, shape.reducedIn, r))));
     if (perBlock) {
       acc = blockCombine(how, acc);
       if (threadIdx.x)
@@ -206,9 +207,9 @@ void reduce(ReduceKind kind, const TensorView &in,
   Strided si = flat(in), so = flat(out);
   // Many small reductions: a thread each; few large ones: a block each.
   bool perBlock = outputs < 2048 && count >= 64;
-  unsigned grid = perBlock ? static_cast<unsigned>(std::min<int64_t>(
-                                 outputs, 65535 * 8))
-                           : gridFor(outputs, kBlock);
+  unsigned grid =
+      perBlock ? static_cast<unsigned>(std::min<int64_t>(outputs, 65535 * 8))
+               : gridFor(outputs, kBlock);
   byCompute(in.type, [&](auto tag) {
     using C = decltype(tag);
     reduceKernel<C><<<grid, kBlock, 0, currentStream()>>>(shape, si, so, how,
@@ -256,11 +257,10 @@ void softmaxLike(const char *name, const TensorView &in, int axis,
   TensorView src = contiguous(in, inScratch);
   TensorView dst = out.isContiguous()
                        ? out
-                       : contiguousView(
-                             (outScratch = std::make_unique<Scratch>(
-                                  out.numel() * dtypeSize(out.type)))
-                                 ->data(),
-                             out.type, out.shape, out.rank);
+                       : contiguousView((outScratch = std::make_unique<Scratch>(
+                                             out.numel() * dtypeSize(out.type)))
+                                            ->data(),
+                                        out.type, out.shape, out.rank);
   int64_t len = in.rank ? in.shape[axis] : 1, inner = 1;
   for (int d = axis + 1; d < in.rank; ++d)
     inner *= in.shape[d];
@@ -291,9 +291,9 @@ void logSoftmax(const TensorView &in, int axis, const TensorView &out) {
 
 namespace {
 
-__global__ void normKernel(Strided in, Strided scale, Strided bias,
-                           Strided out, int64_t rows, int64_t width,
-                           double epsilon, bool rms) {
+__global__ void normKernel(Strided in, Strided scale, Strided bias, Strided out,
+                           int64_t rows, int64_t width, double epsilon,
+                           bool rms) {
   for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
     int64_t base = row * width;
     double mean = 0;
@@ -311,8 +311,8 @@ __global__ void normKernel(Strided in, Strided scale, Strided bias,
     double variance = blockCombine(Combine::Sum, squares) / width;
     float inverse = static_cast<float>(1.0 / sqrt(variance + epsilon));
     for (int64_t k = threadIdx.x; k < width; k += blockDim.x) {
-      float y = (load<float>(in, base + k) - static_cast<float>(mean)) *
-                inverse;
+      float y =
+          (load<float>(in, base + k) - static_cast<float>(mean)) * inverse;
       if (scale.data)
         y *= load<float>(scale, k);
       if (bias.data)
@@ -333,11 +333,10 @@ void norm(const char *name, const TensorView &in, const TensorView *scale,
   TensorView src = contiguous(in, inScratch);
   TensorView dst = out.isContiguous()
                        ? out
-                       : contiguousView(
-                             (outScratch = std::make_unique<Scratch>(
-                                  out.numel() * dtypeSize(out.type)))
-                                 ->data(),
-                             out.type, out.shape, out.rank);
+                       : contiguousView((outScratch = std::make_unique<Scratch>(
+                                             out.numel() * dtypeSize(out.type)))
+                                            ->data(),
+                                        out.type, out.shape, out.rank);
   int64_t width = 1;
   for (int d = axis; d < in.rank; ++d)
     width *= in.shape[d];
@@ -349,8 +348,8 @@ void norm(const char *name, const TensorView &in, const TensorView *scale,
     b = flat(contiguous(*bias, biasScratch));
   if (rows) {
     normKernel<<<static_cast<unsigned>(std::min<int64_t>(rows, 65535 * 8)),
-                 kBlock, 0, currentStream()>>>(flat(src), s, b, flat(dst),
-                                               rows, width, epsilon, rms);
+                 kBlock, 0, currentStream()>>>(flat(src), s, b, flat(dst), rows,
+                                               width, epsilon, rms);
     checkLaunch(name);
   }
   if (dst.data != out.data)
@@ -447,7 +446,8 @@ void crossEntropy(const TensorView &logits, const TensorView &labels,
   int64_t rows = classes ? logits.numel() / classes : 0;
   Scratch losses(rows * sizeof(float)), counted(rows);
   if (rows) {
-    crossEntropyRows<<<static_cast<unsigned>(std::min<int64_t>(rows, 65535 * 8)),
+    crossEntropyRows<<<static_cast<unsigned>(
+                           std::min<int64_t>(rows, 65535 * 8)),
                        kBlock, 0, currentStream()>>>(
         flat(x), flat(y), rows, classes, ignoreIndex.has_value(),
         ignoreIndex.value_or(0), static_cast<float *>(losses.data()),
@@ -455,13 +455,13 @@ void crossEntropy(const TensorView &logits, const TensorView &labels,
     checkLaunch("crossEntropy");
   }
   if (reduction == LossReduction::None) {
-    TensorView dst = out.isContiguous()
-                         ? out
-                         : contiguousView(
-                               (outScratch = std::make_unique<Scratch>(
-                                    out.numel() * dtypeSize(out.type)))
-                                   ->data(),
-                               out.type, out.shape, out.rank);
+    TensorView dst =
+        out.isContiguous()
+            ? out
+            : contiguousView((outScratch = std::make_unique<Scratch>(
+                                  out.numel() * dtypeSize(out.type)))
+                                 ->data(),
+                             out.type, out.shape, out.rank);
     if (rows)
       storeLosses<<<gridFor(rows), kBlock, 0, currentStream()>>>(
           static_cast<float *>(losses.data()), rows, flat(dst));

@@ -37,10 +37,9 @@ int parseInt(const char *name, const char *text, int low, int high) {
   errno = 0;
   long value = std::strtol(text, &end, 10);
   if (!*text || *end || errno || value < low || value > high)
-    throw std::invalid_argument(std::string(name) + "='" + text +
-                                "' is not an integer in [" +
-                                std::to_string(low) + ", " +
-                                std::to_string(high) + "]");
+    throw std::invalid_argument(
+        std::string(name) + "='" + text + "' is not an integer in [" +
+        std::to_string(low) + ", " + std::to_string(high) + "]");
   return static_cast<int>(value);
 }
 
@@ -82,10 +81,9 @@ void transfer(int fd, char *data, size_t bytes, bool write,
 
 void sendString(int fd, const std::string &s, Clock::time_point deadline) {
   uint32_t n = static_cast<uint32_t>(s.size());
-  unsigned char length[4] = {static_cast<unsigned char>(n),
-                             static_cast<unsigned char>(n >> 8),
-                             static_cast<unsigned char>(n >> 16),
-                             static_cast<unsigned char>(n >> 24)};
+  unsigned char length[4] = {
+      static_cast<unsigned char>(n), static_cast<unsigned char>(n >> 8),
+      static_cast<unsigned char>(n >> 16), static_cast<unsigned char>(n >> 24)};
   transfer(fd, reinterpret_cast<char *>(length), 4, true, deadline);
   transfer(fd, const_cast<char *>(s.data()), s.size(), true, deadline);
 }
@@ -227,8 +225,8 @@ TcpStore::TcpStore(const std::string &host, int port, bool serve,
   addrinfo hints{}, *found = nullptr;
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;
-  int status = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(),
-                             &hints, &found);
+  int status =
+      ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
   if (status != 0)
     throw std::runtime_error("TCP store: cannot resolve '" + host +
                              "': " + gai_strerror(status));
@@ -296,8 +294,8 @@ std::string TcpStore::get(const std::string &key) {
   Clock::time_point deadline = impl->deadline();
   if (impl->serving) {
     std::unique_lock<std::mutex> lock(impl->mutex);
-    if (!impl->changed.wait_until(
-            lock, deadline, [&] { return impl->values.count(key) != 0; }))
+    if (!impl->changed.wait_until(lock, deadline,
+                                  [&] { return impl->values.count(key) != 0; }))
       throw std::runtime_error("TCP store: timed out waiting for '" + key +
                                "'");
     return impl->values[key];

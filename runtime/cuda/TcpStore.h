@@ -27,7 +27,8 @@ struct Rendezvous {
 /// RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT read with `lookup`
 /// (std::getenv in programs): none set gives nullopt; some but not all, or
 /// malformed values, throw std::invalid_argument naming the variable.
-std::optional<Rendezvous> rendezvousFromEnv(const char *(*lookup)(const char *));
+std::optional<Rendezvous>
+rendezvousFromEnv(const char *(*lookup)(const char *));
 
 class TcpStore {
 public:

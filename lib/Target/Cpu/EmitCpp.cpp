@@ -352,8 +352,7 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
       for (auto [k, b] : llvm::enumerate(element))
         os << (k ? ", " : "") << llvm::formatv("{0:x2}", b);
       os << "});\n";
-      constants[constant] =
-          flavor.constant(name + ".data()", name + ".size()");
+      constants[constant] = flavor.constant(name + ".data()", name + ".size()");
     } else {
       emitByteArray(os, name, denseBytes(attr));
       constants[constant] = flavor.constant(name, "sizeof " + name);
@@ -585,8 +584,7 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
     io.outputs.push_back(registers.lookup(arg));
     emitActor("input " + std::to_string(arg.getArgNumber()),
               stage ? "input" : "compute", io,
-              flavor.loadInput(arg.getArgNumber(), plan.sizes.lookup(arg)),
-              -1);
+              flavor.loadInput(arg.getArgNumber(), plan.sizes.lookup(arg)), -1);
   }
   // Transfers: each stream of sends (receives) to (from) one device runs in
   // its sender's schedule order, from per-task-key lists of its actors
@@ -678,11 +676,10 @@ LogicalResult ProgramEmitter::emitClass(func::FuncOp func, int index,
         std::string ptr = pointer(value, io);
         // A training step's outputs (loss, gradient norm) are final at its
         // last micro-batch.
-        emitActor(
-            "output " + std::to_string(i), stage ? "output" : "compute", io,
-            flavor.storeOutput(i, ptr, tensorBytes(value.getType())),
-            position.lookup(&op), "",
-            stage && stage->config().microBatches > 1);
+        emitActor("output " + std::to_string(i), stage ? "output" : "compute",
+                  io, flavor.storeOutput(i, ptr, tensorBytes(value.getType())),
+                  position.lookup(&op), "",
+                  stage && stage->config().microBatches > 1);
       }
       continue;
     }
@@ -965,10 +962,9 @@ public:
     return "ctx.storeOutput(" + std::to_string(index) + ", a.piece, " +
            pointer + ");";
   }
-  std::string
-  emitFusedLoop(const Unit &unit, StringRef name,
-                llvm::function_ref<std::string(Value)> pointer,
-                llvm::raw_ostream &os) const override {
+  std::string emitFusedLoop(const Unit &unit, StringRef name,
+                            llvm::function_ref<std::string(Value)> pointer,
+                            llvm::raw_ostream &os) const override {
     return cpu_target::emitFusedLoop(unit, name, pointer, os);
   }
 };

@@ -132,7 +132,7 @@ SmallVector<Unit> cpu_target::formUnits(Block &body) {
 /// Element strides of a value of `shape` broadcast to `result` (numpy
 /// alignment from the right; size-1 dims get stride 0).
 SmallVector<int64_t> cpu_target::broadcastStrides(ArrayRef<int64_t> shape,
-                                                 ArrayRef<int64_t> result) {
+                                                  ArrayRef<int64_t> result) {
   SmallVector<int64_t> strides(result.size(), 0);
   int64_t stride = 1;
   for (int64_t d = shape.size() - 1, r = result.size() - 1; d >= 0; --d, --r) {

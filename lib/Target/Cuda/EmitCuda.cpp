@@ -92,10 +92,10 @@ std::string emitFusedKernel(const Unit &unit, StringRef name,
         return in.strides != rowMajor && in.strides[d] != 0;
       });
       if (used)
-        text += (indent + "const int64_t c" + std::to_string(d) + " = (i / " +
-                 std::to_string(inner) + ") % " + std::to_string(shape[d]) +
-                 ";\n")
-                    .str();
+        text +=
+            (indent + "const int64_t c" + std::to_string(d) + " = (i / " +
+             std::to_string(inner) + ") % " + std::to_string(shape[d]) + ";\n")
+                .str();
       inner *= shape[d];
     }
     return text;
@@ -128,9 +128,8 @@ std::string emitFusedKernel(const Unit &unit, StringRef name,
         "i < "
      << n << ";\n       i += int64_t(gridDim.x) * blockDim.x) {\n"
      << coordinates("    ");
-  std::string result = chain("    ", [&](const Input &in) {
-    return in.name + "[" + index(in) + "]";
-  });
+  std::string result = chain(
+      "    ", [&](const Input &in) { return in.name + "[" + index(in) + "]"; });
   os << "    out[i] = " << result << ";\n  }\n}\n";
 
   // float4: four consecutive elements of the last dim. An input whose last
@@ -215,9 +214,11 @@ public:
           "65535)));\n}\n\n"
        << "[[maybe_unused]] static bool aligned16(const void *p) {\n"
        << "  return reinterpret_cast<uintptr_t>(p) % 16 == 0;\n}\n\n"
-       << "// Actors run on the host and launch on their stream's CUDA stream.\n"
+       << "// Actors run on the host and launch on their stream's CUDA "
+          "stream.\n"
        << "// Their slots become device addresses, and an act completes once\n"
-       << "// its device work has run: consumers on other streams read it, and\n"
+       << "// its device work has run: consumers on other streams read it, "
+          "and\n"
        << "// the engine hands its slots out again.\n"
        << "using ActBody = void (*)(RankContext &, char *, ActContext &);\n"
        << "static ActFn bindActor(RankContext &ctx, const ArenaMirror &arena,\n"
@@ -232,15 +233,18 @@ public:
        << "    a.stream.enqueue([] { synchronize(); });\n"
        << "  };\n}\n\n"
        << "// Scratch memory of a collective (packed chunks).\n"
-       << "[[maybe_unused]] static std::shared_ptr<DeviceBuffer> scratch(size_t bytes) {\n"
+       << "[[maybe_unused]] static std::shared_ptr<DeviceBuffer> "
+          "scratch(size_t bytes) {\n"
        << "  return std::make_shared<DeviceBuffer>(bytes);\n}\n\n"
-       << "[[maybe_unused]] static void deviceLoadInput(RankContext &ctx, int index, int64_t "
+       << "[[maybe_unused]] static void deviceLoadInput(RankContext &ctx, int "
+          "index, int64_t "
           "piece,\n"
        << "                            void *device, size_t bytes) {\n"
        << "  std::vector<char> host(bytes);\n"
        << "  ctx.loadInput(index, piece, host.data());\n"
        << "  copyToDevice(device, host.data(), bytes);\n}\n\n"
-       << "[[maybe_unused]] static void deviceStoreOutput(RankContext &ctx, int index, int64_t "
+       << "[[maybe_unused]] static void deviceStoreOutput(RankContext &ctx, "
+          "int index, int64_t "
           "piece,\n"
        << "                              const void *device, size_t bytes) {\n"
        << "  std::vector<char> host(bytes);\n"
@@ -268,10 +272,9 @@ public:
            "  p.createWorld = createNcclWorld;\n"
            "  p.deviceMemory = true;\n";
   }
-  std::string
-  emitFusedLoop(const Unit &unit, StringRef name,
-                function_ref<std::string(Value)> pointer,
-                llvm::raw_ostream &os) const override {
+  std::string emitFusedLoop(const Unit &unit, StringRef name,
+                            function_ref<std::string(Value)> pointer,
+                            llvm::raw_ostream &os) const override {
     return emitFusedKernel(unit, name, pointer, os);
   }
 };

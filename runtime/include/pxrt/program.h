@@ -116,8 +116,7 @@ struct Program {
   /// Device programs (the CUDA target): the job's communicator, one rank
   /// per process (NCCL), instead of local threads or MPI; and parameters
   /// that live in device memory, which --save cannot read yet.
-  std::unique_ptr<Communicator> (*createWorld)(double timeoutSeconds) =
-      nullptr;
+  std::unique_ptr<Communicator> (*createWorld)(double timeoutSeconds) = nullptr;
   bool deviceMemory = false;
 };
 

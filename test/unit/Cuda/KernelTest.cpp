@@ -92,7 +92,8 @@ TEST_F(CudaKernel, UnaryMatchesCpu) {
 TEST_F(CudaKernel, BinaryBroadcasts) {
   std::vector<float> a = randomFloats(4 * 8, 2), b = randomFloats(8, 3);
   std::vector<float> expected(32);
-  cpu::binary(cpu::BinaryOp::Mul, cpu::contiguousView(a.data(), DType::F32, {4, 8}),
+  cpu::binary(cpu::BinaryOp::Mul,
+              cpu::contiguousView(a.data(), DType::F32, {4, 8}),
               cpu::contiguousView(b.data(), DType::F32, {8}),
               cpu::contiguousView(expected.data(), DType::F32, {4, 8}));
   Device<float> da(a), db(b), out(32);
@@ -103,11 +104,11 @@ TEST_F(CudaKernel, BinaryBroadcasts) {
 
 TEST_F(CudaKernel, ReduceSumMeanMax) {
   std::vector<float> x = randomFloats(6 * 5 * 7, 4);
-  for (auto kind : {cpu::ReduceKind::Sum, cpu::ReduceKind::Mean,
-                    cpu::ReduceKind::Max}) {
+  for (auto kind :
+       {cpu::ReduceKind::Sum, cpu::ReduceKind::Mean, cpu::ReduceKind::Max}) {
     std::vector<float> expected(6 * 7);
-    cpu::reduce(kind, cpu::contiguousView(x.data(), DType::F32, {6, 5, 7}),
-                {1}, false,
+    cpu::reduce(kind, cpu::contiguousView(x.data(), DType::F32, {6, 5, 7}), {1},
+                false,
                 cpu::contiguousView(expected.data(), DType::F32, {6, 7}));
     Device<float> in(x), out(42);
     cu::reduce(kind, in.view(DType::F32, {6, 5, 7}), {1}, false,
@@ -118,8 +119,8 @@ TEST_F(CudaKernel, ReduceSumMeanMax) {
   std::vector<float> big = randomFloats(100000, 5);
   float expected = 0;
   cpu::reduce(cpu::ReduceKind::Sum,
-              cpu::contiguousView(big.data(), DType::F32, {100000}), {0},
-              false, cpu::contiguousView(&expected, DType::F32, {}));
+              cpu::contiguousView(big.data(), DType::F32, {100000}), {0}, false,
+              cpu::contiguousView(&expected, DType::F32, {}));
   Device<float> in(big), out(1);
   cu::reduce(cpu::ReduceKind::Sum, in.view(DType::F32, {100000}), {0}, false,
              out.view(DType::F32, {}));
@@ -127,8 +128,8 @@ TEST_F(CudaKernel, ReduceSumMeanMax) {
 }
 
 TEST_F(CudaKernel, SoftmaxAndNorms) {
-  std::vector<float> x = randomFloats(8 * 96, 6, 3), scale = randomFloats(96, 7),
-                     bias = randomFloats(96, 8);
+  std::vector<float> x = randomFloats(8 * 96, 6, 3),
+                     scale = randomFloats(96, 7), bias = randomFloats(96, 8);
   auto hv = [](std::vector<float> &v, std::initializer_list<int64_t> s) {
     return cpu::contiguousView(v.data(), DType::F32, s);
   };
@@ -157,11 +158,10 @@ TEST_F(CudaKernel, CrossEntropyWithIgnoredLabels) {
   std::vector<float> logits = randomFloats(10 * 50, 9, 2);
   std::vector<int64_t> labels = {1, 4, -100, 49, 0, 7, 7, -100, 3, 20};
   float expected = 0;
-  cpu::crossEntropy(
-      cpu::contiguousView(logits.data(), DType::F32, {10, 50}),
-      cpu::contiguousView(labels.data(), DType::I64, {10}),
-      cpu::LossReduction::Mean, -100,
-      cpu::contiguousView(&expected, DType::F32, {}));
+  cpu::crossEntropy(cpu::contiguousView(logits.data(), DType::F32, {10, 50}),
+                    cpu::contiguousView(labels.data(), DType::I64, {10}),
+                    cpu::LossReduction::Mean, -100,
+                    cpu::contiguousView(&expected, DType::F32, {}));
   Device<float> dl(logits), out(1);
   Device<int64_t> dy(labels);
   cu::crossEntropy(dl.view(DType::F32, {10, 50}), dy.view(DType::I64, {10}),
@@ -191,7 +191,8 @@ TEST_F(CudaKernel, GatherAndScatterAdd) {
 
 TEST_F(CudaKernel, MatmulTransposedAndBatched) {
   // [2, 5, 7] x [7, 3] (broadcast batch), lhs read through a transpose.
-  std::vector<float> lhsT = randomFloats(2 * 7 * 5, 11), rhs = randomFloats(21, 12);
+  std::vector<float> lhsT = randomFloats(2 * 7 * 5, 11),
+                     rhs = randomFloats(21, 12);
   std::vector<float> expected(2 * 5 * 3);
   cpu::TensorView hl = cpu::permuteView(
       cpu::contiguousView(lhsT.data(), DType::F32, {2, 7, 5}), {0, 2, 1});
@@ -250,7 +251,8 @@ TEST_F(CudaKernel, DataMovement) {
   // Chunks along dim 1 packed, then unpacked back.
   Device<float> packed(60), back(60);
   cu::packChunks(in.view(DType::F32, {3, 4, 5}), 1, 3, packed.buffer.data());
-  cu::unpackChunks(packed.buffer.data(), 1, 3, back.view(DType::F32, {3, 4, 5}));
+  cu::unpackChunks(packed.buffer.data(), 1, 3,
+                   back.view(DType::F32, {3, 4, 5}));
   EXPECT_EQ(back.host(), x);
   std::vector<float> lower(60);
   cpu::trilu(cpu::contiguousView(x.data(), DType::F32, {3, 4, 5}), false, 0,

@@ -1,4 +1,5 @@
-//===- EmitCuda.h - The CUDA target: px per-rank program -> CUDA -*- C++ -*-===//
+//===- EmitCuda.h - The CUDA target: px per-rank program -> CUDA -*- C++
+//-*-===//
 
 #ifndef PXC_TARGET_CUDA_EMITCUDA_H
 #define PXC_TARGET_CUDA_EMITCUDA_H
