@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds, on a machine without a GPU, everything bench/cuda/gpu_check.sh
+# runs on one: the CUDA kernel tests, the example GPT's training and forward
+# programs for both targets, and the 124M-parameter GPT training step of the
+# benchmark. Output: build/gpu-check (with build/lib, what a GPU session
+# carries; see docs/cuda.md).
+#
+#   bench/cuda/prepare.sh            # sm_80 and sm_90
+#   CUDA_ARCH=90 bench/cuda/prepare.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=/usr/bin/python3
+ARCH=${CUDA_ARCH:-80,90}
+D=build/gpu-check
+ninja -C build pxc pxrt pxrt_cuda CudaKernelTests
+rm -rf "$D" && mkdir -p "$D"
+cp build/test/unit/CudaKernelTests "$D/"
+cp examples/gpt/idx.npy "$D/idx.npy"
+
+# The example GPT with its weights inlined (the programs read no file).
+small="examples/gpt/gpt.onnx --inline-weights-limit=100000000"
+train="--train --shape=batch=4 --shape=seq=16"
+build/bin/pxc $small $train -o "$D/train-cpu"
+build/bin/pxc $small $train --target=cuda --cuda-arch="$ARCH" -o "$D/train-cuda"
+build/bin/pxc $small -o "$D/forward-cpu"
+build/bin/pxc $small --target=cuda --cuda-arch="$ARCH" -o "$D/forward-cuda"
+
+# The benchmark: GPT-2 small shapes (12 layers, hidden 768, 12 heads, seq
+# 1024, vocabulary 50304, batch 8), seeded-initializer parameters, f32.
+$PY examples/px/gen_gpt.py --layers 12 --hidden 768 --heads 12 --seq 1024 \
+  --vocab 50304 --batch 8 --fused-qkv > "$D/gpt124m.mlir"
+# The compile-time estimate ignores buffer reuse; the arena is 16.6 GB.
+build/bin/pxc "$D/gpt124m.mlir" --train --memory-limit=200 --target=cuda \
+  --cuda-arch="$ARCH" -o "$D/bench-cuda"
+rm -f "$D"/*/model.cu "$D"/*/model.cpp
+du -sh "$D" build/lib
