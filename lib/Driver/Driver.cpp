@@ -196,8 +196,9 @@ struct Options {
                         cl::cat(pxcCategory)};
   cl::opt<std::string> computeType{
       "compute-type",
-      cl::desc("With `pxc simulate`: arithmetic of the matrix products (f32, "
-               "tf32, bf16, f16; default: their element type). bf16 and f16 "
+      cl::desc("Arithmetic of the matrix products. Programs: f32 or bf16 "
+               "(f32 master weights, docs/cuda.md). `pxc simulate`: f32, "
+               "tf32, bf16, f16 (default: their element type); bf16 and f16 "
                "also count f32 activations and their communication at 2 "
                "bytes (mixed precision)"),
       cl::cat(pxcCategory)};
@@ -536,8 +537,11 @@ LogicalResult checkSimulateFlags(const Options &opts) {
   if (opts.simulate && opts.emit.getNumOccurrences())
     return fail("pxc simulate writes trace.json, timeline.svg and "
                 "simulation.json; --emit is for compiling");
-  if (!opts.simulate && opts.computeType.getNumOccurrences())
-    return fail("--compute-type needs `pxc simulate`");
+  if (!opts.simulate && !opts.computeType.empty() &&
+      opts.computeType != "f32" && opts.computeType != "bf16")
+    return fail("--compute-type: programs compute in f32 or bf16, not '" +
+                opts.computeType +
+                "' (f16 training needs loss scaling, which pxc lacks)");
   return success();
 }
 
@@ -593,6 +597,9 @@ LogicalResult run(const Options &opts) {
   pipeline.schedule = opts.schedule.getValue();
   pipeline.virtualStages = opts.virtualStages.getValue();
   pipeline.vocabParallel = opts.vocabParallel.getValue();
+  // `pxc simulate` counts the compute type in its cost model instead.
+  if (!opts.simulate && opts.computeType != "f32")
+    pipeline.computeType = opts.computeType.getValue();
   buildParallelizePipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return failure();
