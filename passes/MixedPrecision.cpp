@@ -36,8 +36,7 @@ static Value castTo(OpBuilder &b, Value value, Type element, Operation *like) {
 }
 
 namespace {
-struct MixedPrecisionPass
-    : pxc::impl::MixedPrecisionBase<MixedPrecisionPass> {
+struct MixedPrecisionPass : pxc::impl::MixedPrecisionBase<MixedPrecisionPass> {
   using MixedPrecisionBase::MixedPrecisionBase;
 
   void runOnOperation() override {
@@ -56,10 +55,10 @@ struct MixedPrecisionPass
     }
     SmallVector<Operation *> products;
     module.walk([&](Operation *op) {
-      if (isa<MatmulOp, LinearOp>(op) && cast<RankedTensorType>(
-                                              op->getResult(0).getType())
-                                              .getElementType()
-                                              .isF32())
+      if (isa<MatmulOp, LinearOp>(op) &&
+          cast<RankedTensorType>(op->getResult(0).getType())
+              .getElementType()
+              .isF32())
         products.push_back(op);
     });
     for (Operation *op : products) {

@@ -4,11 +4,12 @@
 # no GPU) built build/gpu-check:
 #   1. libpxrt_cuda's kernels against the CPU kernels (CudaKernelTests);
 #   2. the example GPT's forward outputs and 10 training losses: CUDA vs
-#      CPU target, 1e-4 relative;
+#      CPU target, 1e-4 relative (bf16 products: 1e-3);
 #   3. the same CUDA program with NCCL bootstrapped through mpirun (1 rank
 #      per process) and through torchrun-style variables;
-#   4. the 124M GPT training step (f32): tokens/s and MFU, and PyTorch
-#      eager on the same GPU when its torch has CUDA.
+#   4. the 124M GPT training step (f32 and bf16 products): tokens/s and
+#      MFU, and PyTorch eager (fp32, bf16 autocast) on the same GPU when its
+#      torch has CUDA.
 # Writes everything to $OUT (default /tmp/gpu-check) and a summary to
 # $OUT/summary.txt; exits non-zero when a check fails.
 set -uo pipefail
@@ -51,6 +52,13 @@ check train-cpu "$D/train-cpu/model" $steps --metrics="$OUT/train-cpu.json"
 check train-cuda "$D/train-cuda/model" $steps --metrics="$OUT/train-cuda.json"
 check train-compare $PY test/e2e/compare_losses.py "$OUT/train-cpu.json" \
   "$OUT/train-cuda.json" --rtol 1e-4
+# bf16 products: both round the operands to bf16 and accumulate in f32.
+check train-cpu-bf16 "$D/train-cpu-bf16/model" $steps \
+  --metrics="$OUT/train-cpu-bf16.json"
+check train-cuda-bf16 "$D/train-cuda-bf16/model" $steps \
+  --metrics="$OUT/train-cuda-bf16.json"
+check train-compare-bf16 $PY test/e2e/compare_losses.py \
+  "$OUT/train-cpu-bf16.json" "$OUT/train-cuda-bf16.json" --rtol 1e-3
 if command -v mpirun > /dev/null; then
   check train-nccl-mpirun mpirun --allow-run-as-root -np 1 \
     "$D/train-cuda/model" $steps --metrics="$OUT/train-mpi.json"
@@ -62,9 +70,11 @@ check train-nccl-env env RANK=0 WORLD_SIZE=1 LOCAL_RANK=0 \
   --metrics="$OUT/train-env.json"
 
 # The benchmark (first 3 steps warm up; the median step is reported).
-check bench-pxc "$D/bench-cuda/model" --steps=13 --log-every=1 \
-  --metrics="$OUT/bench-pxc.json"
-$PY - "$OUT/bench-pxc.json" <<'PY' | tee -a "$summary"
+for type in f32 bf16; do
+  check "bench-pxc-$type" "$D/bench-cuda-$type/model" --steps=13 \
+    --metrics="$OUT/bench-pxc-$type.json"
+  [ -f "$OUT/bench-pxc-$type.json" ] || continue
+  $PY - "$OUT/bench-pxc-$type.json" $type <<'PY' | tee -a "$summary"
 import json, statistics, sys
 m = json.load(open(sys.argv[1]))
 ms = statistics.median(m["step_ms"][3:])
@@ -73,11 +83,11 @@ tokens = m["tokens_per_step"]
 L, h, S, V = 12, 768, 1024, 50304
 params = V * h + S * h + L * (12 * h * h + 13 * h) + 2 * h + V * h
 flops = 6 * params * tokens + 12 * L * h * S * tokens
-print(f"pxc cuda f32: {ms:.1f} ms/step, {tokens / ms * 1e3:.0f} tokens/s, "
-      f"MFU {flops / (ms / 1e3) / 989e12:.1%} of bf16 peak, "
-      f"{flops / (ms / 1e3) / 67e12:.1%} of f32 peak; "
+print(f"pxc cuda {sys.argv[2]}: {ms:.1f} ms/step, {tokens / ms * 1e3:.0f} "
+      f"tokens/s, MFU {flops / (ms / 1e3) / 989e12:.1%} (of 989 TFLOP/s); "
       f"loss {m['loss'][0]:.4f} -> {m['loss'][-1]:.4f}")
 PY
+done
 if $PY -c "import torch, sys; sys.exit(not torch.cuda.is_available())" \
     2> /dev/null; then
   for dtype in fp32 bf16; do

@@ -97,21 +97,49 @@ void *ArenaMirror::toDevice(const void *hostAddress) const {
   return deviceBase + (at - host);
 }
 
-const ArenaMirror &mirrorArena(const char *host, size_t bytes) {
+ActOrder::~ActOrder() {
+  if (computeDone)
+    cudaEventDestroy(computeDone);
+}
+
+void ActOrder::begin(const Stream &stream) {
+  if (stream.name() == "compute")
+    return;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (computeDone)
+    check(cudaStreamWaitEvent(currentStream(), computeDone, 0),
+          "cudaStreamWaitEvent");
+}
+
+void ActOrder::end(Stream &stream) {
+  if (stream.name() != "compute") {
+    stream.enqueue([] { synchronize(); });
+    return;
+  }
+  stream.enqueue([this] {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!computeDone)
+      check(cudaEventCreateWithFlags(&computeDone, cudaEventDisableTiming),
+            "cudaEventCreate");
+    check(cudaEventRecord(computeDone, currentStream()), "cudaEventRecord");
+  });
+}
+
+DeviceRank &deviceRank(const char *host, size_t bytes) {
   // One per rank (ranks of a local job are threads of this process).
   static std::mutex mutex;
   static std::map<const char *, std::pair<std::unique_ptr<DeviceBuffer>,
-                                          std::unique_ptr<ArenaMirror>>>
-      arenas;
+                                          std::unique_ptr<DeviceRank>>>
+      ranks;
   auto buffer = std::make_unique<DeviceBuffer>(bytes);
   // Through pinned staging in pieces: the arena may be large.
   const size_t piece = size_t(64) << 20;
   for (size_t at = 0; at < bytes; at += piece)
     copyToDevice(buffer->data() + at, host + at, std::min(piece, bytes - at));
   std::lock_guard<std::mutex> lock(mutex);
-  auto &entry = arenas[host];
+  auto &entry = ranks[host];
   entry.second =
-      std::make_unique<ArenaMirror>(host, buffer->data(), buffer->size());
+      std::make_unique<DeviceRank>(host, buffer->data(), buffer->size());
   entry.first = std::move(buffer);
   return *entry.second;
 }

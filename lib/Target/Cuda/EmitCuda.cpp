@@ -215,22 +215,21 @@ public:
        << "[[maybe_unused]] static bool aligned16(const void *p) {\n"
        << "  return reinterpret_cast<uintptr_t>(p) % 16 == 0;\n}\n\n"
        << "// Actors run on the host and launch on their stream's CUDA "
-          "stream.\n"
-       << "// Their slots become device addresses, and an act completes once\n"
-       << "// its device work has run: consumers on other streams read it, "
-          "and\n"
-       << "// the engine hands its slots out again.\n"
+          "stream;\n"
+       << "// their slots become device addresses. ActOrder makes the device\n"
+       << "// work of acts on different streams follow the engine's order.\n"
        << "using ActBody = void (*)(RankContext &, char *, ActContext &);\n"
-       << "static ActFn bindActor(RankContext &ctx, const ArenaMirror &arena,\n"
-       << "                       ActBody f) {\n"
-       << "  return [&ctx, &arena, f](ActContext &a) {\n"
+       << "static ActFn bindActor(RankContext &ctx, DeviceRank &rank, ActBody "
+          "f) {\n"
+       << "  return [&ctx, &rank, f](ActContext &a) {\n"
+       << "    rank.order.begin(a.stream);\n"
        << "    ActContext d{a.piece, {}, {}, a.stream};\n"
        << "    for (void *slot : a.inputs)\n"
-       << "      d.inputs.push_back(arena.toDevice(slot));\n"
+       << "      d.inputs.push_back(rank.arena.toDevice(slot));\n"
        << "    for (void *slot : a.outputs)\n"
-       << "      d.outputs.push_back(arena.toDevice(slot));\n"
-       << "    f(ctx, arena.device(), d);\n"
-       << "    a.stream.enqueue([] { synchronize(); });\n"
+       << "      d.outputs.push_back(rank.arena.toDevice(slot));\n"
+       << "    f(ctx, rank.arena.device(), d);\n"
+       << "    rank.order.end(a.stream);\n"
        << "  };\n}\n\n"
        << "// Scratch memory of a collective (packed chunks).\n"
        << "[[maybe_unused]] static std::shared_ptr<DeviceBuffer> "
@@ -252,7 +251,9 @@ public:
        << "  ctx.storeOutput(index, piece, host.data());\n}\n\n";
   }
   std::string declareArena(int64_t bytes) const override {
-    return "const ArenaMirror &arena = mirrorArena(g.arena(), " +
+    // The rank's device state; bindActor takes it where the CPU's takes
+    // the arena.
+    return "DeviceRank &arena = deviceRank(g.arena(), " +
            std::to_string(bytes) + ");";
   }
   std::string constant(StringRef array, StringRef bytes) const override {

@@ -19,6 +19,7 @@
 #define PXRT_CUDA_H
 
 #include "pxrt/comm.h"
+#include "pxrt/device.h"
 #include "pxrt/kernels.h"
 
 #include <cuda_runtime_api.h>
@@ -27,6 +28,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -128,10 +130,43 @@ private:
   size_t bytes;
 };
 
-/// Allocates the device arena for the host arena `host` of `bytes`, uploads
-/// the host arena (initialized parameters, zeros elsewhere) and returns the
-/// mapping; it lives until the process exits.
-const ArenaMirror &mirrorArena(const char *host, size_t bytes);
+/// How a rank's acts order their device work. The actor engine starts an
+/// act once the acts it depends on have returned, when their kernels may
+/// still be running. Acts of the "compute" stream follow each other on its
+/// CUDA stream and wait for nothing. Any other act (communication,
+/// transfers, inputs and outputs) first makes its stream wait for the
+/// compute work launched so far, and completes only once its own work has
+/// run, so what it reads is written and what it hands on is done.
+class ActOrder {
+public:
+  ActOrder() = default;
+  ~ActOrder();
+  ActOrder(const ActOrder &) = delete;
+  ActOrder &operator=(const ActOrder &) = delete;
+  /// Before an act's body, on its stream's thread.
+  void begin(const Stream &stream);
+  /// After the body: enqueues the act's end on `stream`, after whatever
+  /// the body enqueued there.
+  void end(Stream &stream);
+
+private:
+  std::mutex mutex;
+  /// Recorded after every compute act.
+  cudaEvent_t computeDone = nullptr;
+};
+
+/// A rank's device state: its arena and the order of its acts.
+struct DeviceRank {
+  DeviceRank(const char *host, char *device, size_t bytes)
+      : arena(host, device, bytes) {}
+  ArenaMirror arena;
+  ActOrder order;
+};
+
+/// Allocates the device arena for the host arena `host` of `bytes` and
+/// uploads the host arena (initialized parameters, zeros elsewhere); the
+/// rank's state lives until the process exits.
+DeviceRank &deviceRank(const char *host, size_t bytes);
 
 /// The calling thread's pinned host buffer, grown to at least `bytes`.
 void *pinnedStaging(size_t bytes);

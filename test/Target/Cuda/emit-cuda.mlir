@@ -2,13 +2,14 @@
 // RUN: not pxc %s --emit=source --target=tpu 2>&1 | FileCheck %s --check-prefix=BAD
 
 // The CPU target's program with libpxrt_cuda's kernels: actors see device
-// addresses and complete when their stream's device work has run.
+// addresses, and ActOrder orders the device work of different streams.
 // CHECK: #include "pxrt/cuda.h"
 // CHECK: using namespace pxrt::cuda;
-// CHECK: static ActFn bindActor(RankContext &ctx, const ArenaMirror &arena,
-// CHECK: d.inputs.push_back(arena.toDevice(slot));
-// CHECK: f(ctx, arena.device(), d);
-// CHECK-NEXT: a.stream.enqueue([] { synchronize(); });
+// CHECK: static ActFn bindActor(RankContext &ctx, DeviceRank &rank, ActBody f) {
+// CHECK: rank.order.begin(a.stream);
+// CHECK: d.inputs.push_back(rank.arena.toDevice(slot));
+// CHECK: f(ctx, rank.arena.device(), d);
+// CHECK-NEXT: rank.order.end(a.stream);
 // Inputs and outputs go through host staging.
 // CHECK: static void act_c0_0(
 // CHECK: deviceLoadInput(ctx, 0, a.piece, a.outputs[0], 128);
@@ -47,7 +48,7 @@
 // CHECK: deviceStoreOutput(ctx, 0, a.piece, a.inputs[0], 128);
 // The registers keep their offsets in the device arena.
 // CHECK: static void build_c0(RankContext &ctx) {
-// CHECK: const ArenaMirror &arena = mirrorArena(g.arena(), 576);
+// CHECK: DeviceRank &arena = deviceRank(g.arena(), 576);
 // CHECK: p.createWorld = createNcclWorld;
 // CHECK-NEXT: p.deviceMemory = true;
 
