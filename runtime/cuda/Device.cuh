@@ -135,6 +135,16 @@ __device__ inline void store(const Strided &a, int64_t k, C v) {
   }
 }
 
+/// Calls f(C{}) with the compute type of `type`.
+template <class F> void byCompute(DType type, F f) {
+  if (isFloat(type))
+    f(float{});
+  else if (type == DType::F64)
+    f(double{});
+  else
+    f(int64_t{});
+}
+
 /// Blocks for a grid-stride loop over n elements.
 inline unsigned gridFor(int64_t n, int threads = 256) {
   int64_t blocks = (n + threads - 1) / threads;

@@ -42,16 +42,6 @@ using namespace detail;
 
 namespace {
 
-/// Calls f(C{}) with the compute type of `type`.
-template <class F> void byCompute(DType type, F f) {
-  if (isFloat(type))
-    f(float{});
-  else if (type == DType::F64)
-    f(double{});
-  else
-    f(int64_t{});
-}
-
 template <class C> __device__ C unaryOp(UnaryOp op, C x) {
   if constexpr (std::is_integral_v<C>) {
     switch (op) {

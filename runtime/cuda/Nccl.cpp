@@ -69,6 +69,24 @@ bool isHost(const void *pointer) {
          attributes.type == cudaMemoryTypeHost;
 }
 
+/// Where each rank's chunk begins, the total, and whether all are equal
+/// (NCCL's own collectives) or not (one broadcast or reduce per rank).
+struct Chunks {
+  std::vector<size_t> offsets;
+  size_t total = 0;
+  bool even = true;
+};
+
+Chunks chunks(const std::vector<size_t> &counts) {
+  Chunks c;
+  for (size_t count : counts) {
+    c.offsets.push_back(c.total);
+    c.total += count;
+    c.even &= count == counts[0];
+  }
+  return c;
+}
+
 /// Abort state shared by a world and its splits.
 struct Job {
   std::mutex mutex;
@@ -144,15 +162,11 @@ public:
                  const std::vector<size_t> &counts, DType type,
                  Stream &stream) override {
     detail::checkCounts(counts, ranks, "allGather");
-    size_t width = dtypeSize(type), total = 0;
-    std::vector<size_t> offsets;
-    for (size_t c : counts)
-      offsets.push_back(total), total += c;
-    bool even = std::all_of(counts.begin(), counts.end(),
-                            [&](size_t c) { return c == counts[0]; });
-    enqueue(stream, send, counts[myRank] * width, recv, total * width,
+    size_t width = dtypeSize(type);
+    Chunks c = chunks(counts);
+    enqueue(stream, send, counts[myRank] * width, recv, c.total * width,
             [=, this](const void *in, void *out) {
-              if (even) {
+              if (c.even) {
                 checkNccl(ncclAllGather(in, out, counts[0], ncclType(type),
                                         comm, currentStream()),
                           "ncclAllGather");
@@ -161,12 +175,12 @@ public:
               // Uneven chunks: one broadcast per rank.
               for (int r = 0; r < ranks; ++r)
                 checkNccl(
-                    ncclBroadcast(r == myRank ? in
-                                              : static_cast<char *>(out) +
-                                                    offsets[r] * width,
-                                  static_cast<char *>(out) + offsets[r] * width,
-                                  counts[r], ncclType(type), r, comm,
-                                  currentStream()),
+                    ncclBroadcast(
+                        r == myRank
+                            ? in
+                            : static_cast<char *>(out) + c.offsets[r] * width,
+                        static_cast<char *>(out) + c.offsets[r] * width,
+                        counts[r], ncclType(type), r, comm, currentStream()),
                     "ncclBroadcast");
             });
   }
@@ -175,41 +189,37 @@ public:
                      const std::vector<size_t> &counts, DType type, ReduceOp op,
                      Stream &stream) override {
     detail::checkCounts(counts, ranks, "reduceScatter");
-    size_t width = dtypeSize(type), total = 0;
-    std::vector<size_t> offsets;
-    for (size_t c : counts)
-      offsets.push_back(total), total += c;
-    bool even = std::all_of(counts.begin(), counts.end(),
-                            [&](size_t c) { return c == counts[0]; });
+    size_t width = dtypeSize(type);
+    Chunks c = chunks(counts);
     size_t outBytes = counts[myRank] * width;
     // NCCL allows no overlap but its own in-place position: other overlaps
     // reduce into a scratch buffer first.
     const char *sendAt = static_cast<const char *>(send);
     char *recvAt = static_cast<char *>(recv);
     bool overlaps =
-        recvAt < sendAt + total * width && sendAt < recvAt + outBytes;
-    bool inPlace = even && recvAt == sendAt + offsets[myRank] * width;
+        recvAt < sendAt + c.total * width && sendAt < recvAt + outBytes;
+    bool inPlace = c.even && recvAt == sendAt + c.offsets[myRank] * width;
     auto scratch = std::make_shared<std::unique_ptr<DeviceBuffer>>();
     enqueue(
-        stream, send, total * width, recv, outBytes,
+        stream, send, c.total * width, recv, outBytes,
         [=, this](const void *in, void *out) {
           void *target = out;
           if (overlaps && !inPlace) {
             *scratch = std::make_unique<DeviceBuffer>(outBytes);
             target = (*scratch)->data();
           }
-          if (even) {
+          if (c.even) {
             checkNccl(ncclReduceScatter(in, target, counts[0], ncclType(type),
                                         ncclOp(op, type), comm,
                                         currentStream()),
                       "ncclReduceScatter");
           } else {
             for (int r = 0; r < ranks; ++r)
-              checkNccl(
-                  ncclReduce(static_cast<const char *>(in) + offsets[r] * width,
-                             target, counts[r], ncclType(type),
-                             ncclOp(op, type), r, comm, currentStream()),
-                  "ncclReduce");
+              checkNccl(ncclReduce(static_cast<const char *>(in) +
+                                       c.offsets[r] * width,
+                                   target, counts[r], ncclType(type),
+                                   ncclOp(op, type), r, comm, currentStream()),
+                        "ncclReduce");
           }
         },
         [=](void *out) {

@@ -46,6 +46,21 @@ TensorView contiguous(const TensorView &view,
   return copy_;
 }
 
+/// Where a kernel that writes contiguous rows writes `out`: itself, or a
+/// scratch buffer copied into it afterwards (finishOutput).
+TensorView contiguousOutput(const TensorView &out,
+                            std::unique_ptr<Scratch> &scratch) {
+  if (out.isContiguous())
+    return out;
+  scratch = std::make_unique<Scratch>(out.numel() * dtypeSize(out.type));
+  return contiguousView(scratch->data(), out.type, out.shape, out.rank);
+}
+
+void finishOutput(const TensorView &written, const TensorView &out) {
+  if (written.data != out.data)
+    copy(written, out);
+}
+
 Strided flat(const TensorView &view) {
   Strided s;
   s.data = view.data;
@@ -157,15 +172,6 @@ __global__ void reduceKernel(ReduceShape shape, Strided in, Strided out,
   }
 }
 
-template <class F> void byCompute(DType type, F f) {
-  if (isFloat(type))
-    f(float{});
-  else if (type == DType::F64)
-    f(double{});
-  else
-    f(int64_t{});
-}
-
 } // namespace
 
 void reduce(ReduceKind kind, const TensorView &in,
@@ -255,12 +261,7 @@ void softmaxLike(const char *name, const TensorView &in, int axis,
     axis += in.rank;
   std::unique_ptr<Scratch> inScratch, outScratch;
   TensorView src = contiguous(in, inScratch);
-  TensorView dst = out.isContiguous()
-                       ? out
-                       : contiguousView((outScratch = std::make_unique<Scratch>(
-                                             out.numel() * dtypeSize(out.type)))
-                                            ->data(),
-                                        out.type, out.shape, out.rank);
+  TensorView dst = contiguousOutput(out, outScratch);
   int64_t len = in.rank ? in.shape[axis] : 1, inner = 1;
   for (int d = axis + 1; d < in.rank; ++d)
     inner *= in.shape[d];
@@ -271,8 +272,7 @@ void softmaxLike(const char *name, const TensorView &in, int axis,
                                                   len, inner, logOut);
     checkLaunch(name);
   }
-  if (dst.data != out.data)
-    copy(dst, out);
+  finishOutput(dst, out);
 }
 
 } // namespace
@@ -331,12 +331,7 @@ void norm(const char *name, const TensorView &in, const TensorView *scale,
     axis += in.rank;
   std::unique_ptr<Scratch> inScratch, outScratch, scaleScratch, biasScratch;
   TensorView src = contiguous(in, inScratch);
-  TensorView dst = out.isContiguous()
-                       ? out
-                       : contiguousView((outScratch = std::make_unique<Scratch>(
-                                             out.numel() * dtypeSize(out.type)))
-                                            ->data(),
-                                        out.type, out.shape, out.rank);
+  TensorView dst = contiguousOutput(out, outScratch);
   int64_t width = 1;
   for (int d = axis; d < in.rank; ++d)
     width *= in.shape[d];
@@ -352,8 +347,7 @@ void norm(const char *name, const TensorView &in, const TensorView *scale,
                                                width, epsilon, rms);
     checkLaunch(name);
   }
-  if (dst.data != out.data)
-    copy(dst, out);
+  finishOutput(dst, out);
 }
 
 } // namespace
@@ -455,19 +449,12 @@ void crossEntropy(const TensorView &logits, const TensorView &labels,
     checkLaunch("crossEntropy");
   }
   if (reduction == LossReduction::None) {
-    TensorView dst =
-        out.isContiguous()
-            ? out
-            : contiguousView((outScratch = std::make_unique<Scratch>(
-                                  out.numel() * dtypeSize(out.type)))
-                                 ->data(),
-                             out.type, out.shape, out.rank);
+    TensorView dst = contiguousOutput(out, outScratch);
     if (rows)
       storeLosses<<<gridFor(rows), kBlock, 0, currentStream()>>>(
           static_cast<float *>(losses.data()), rows, flat(dst));
     checkLaunch("crossEntropy");
-    if (dst.data != out.data)
-      copy(dst, out);
+    finishOutput(dst, out);
     return;
   }
   crossEntropyTotal<<<1, kBlock, 0, currentStream()>>>(
