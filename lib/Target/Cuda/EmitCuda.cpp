@@ -4,10 +4,10 @@
 // the same actor graphs, registers at the same arena offsets, the same
 // kernel calls, resolved to libpxrt_cuda's kernels by `using namespace
 // pxrt::cuda`. What differs is written here: actors translate their slots
-// into the device arena and complete when their stream's device work has
-// run; inputs and outputs go through pinned staging; constants are uploaded
-// once; and each fused elementwise chain becomes a CUDA kernel (grid-stride,
-// float4 loads and stores where the layout allows).
+// into the device arena, and their device work follows the engine's order
+// (ActOrder); inputs and outputs go through pinned staging; constants are
+// uploaded once; and each fused elementwise chain becomes a CUDA kernel
+// (grid-stride, float4 loads and stores where the layout allows).
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +19,7 @@
 #include "pxc/Support/LLVM.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 using namespace pxc;
 using namespace pxc::cpu_target;
@@ -50,15 +51,15 @@ std::string emitFusedKernel(const Unit &unit, StringRef name,
     SmallVector<int64_t> strides;
   };
   SmallVector<Input> inputs;
-  DenseMap<Value, size_t> inputOf;
+  DenseSet<Value> seen;
   std::string params, args, call = name.str() + "(";
   for (Operation *op : unit.ops)
     for (Value operand : op->getOperands()) {
-      if (inputOf.count(operand) ||
+      if (seen.contains(operand) ||
           llvm::is_contained(unit.ops, operand.getDefiningOp()))
         continue;
       std::string param = "in" + std::to_string(inputs.size());
-      inputOf[operand] = inputs.size();
+      seen.insert(operand);
       inputs.push_back(
           {operand, param,
            broadcastStrides(
