@@ -69,7 +69,10 @@ std::string pxc::buildCudaExecutable(StringRef source, StringRef output,
            "still writes OUT/model.cu";
   auto [include, lib] = runtimeDirs();
   std::vector<std::string> args = {
-      PXC_NVCC, "-std=c++17", "-O2", "-ccbin", PXC_CXX_COMPILER,
+      // -O1: nvcc's -O is the host code's (actor bodies that launch
+      // kernels; device code is always optimized), and the example GPT
+      // builds in 14 s instead of 18 s (-O2).
+      PXC_NVCC, "-std=c++17", "-O1", "-ccbin", PXC_CXX_COMPILER,
       // As libpxrt_cuda's kernels: no contraction, so fused loops give the
       // CPU target's bits (pxrt/math.h runs on the device too).
       "--fmad=false", "-x", "cu", "-o", (output + ".tmp").str(), source.str(),
