@@ -540,8 +540,10 @@ LogicalResult checkSimulateFlags(const Options &opts) {
   if (!opts.simulate && !opts.computeType.empty() &&
       opts.computeType != "f32" && opts.computeType != "bf16")
     return fail("--compute-type: programs compute in f32 or bf16, not '" +
-                opts.computeType +
-                "' (f16 training needs loss scaling, which pxc lacks)");
+                opts.computeType + "'" +
+                (opts.computeType == "f16"
+                     ? " (f16 training needs loss scaling, which pxc lacks)"
+                     : ""));
   return success();
 }
 

@@ -90,6 +90,18 @@ DeviceBuffer::~DeviceBuffer() {
     cudaFree(pointer);
 }
 
+StreamBuffer::StreamBuffer(size_t bytes) : stream(currentStream()) {
+  if (bytes)
+    check(cudaMallocAsync(reinterpret_cast<void **>(&pointer), bytes, stream),
+          "cudaMallocAsync");
+}
+
+StreamBuffer::~StreamBuffer() {
+  // On the stream it was allocated for, whichever thread releases it.
+  if (pointer)
+    cudaFreeAsync(pointer, stream);
+}
+
 void *ArenaMirror::toDevice(const void *hostAddress) const {
   const char *at = static_cast<const char *>(hostAddress);
   if (at < host || at > host + bytes)

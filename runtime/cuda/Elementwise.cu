@@ -2,6 +2,8 @@
 
 #include "Device.cuh"
 
+#include "pxrt/math.h"
+
 namespace pxrt::cuda {
 namespace detail {
 
@@ -42,27 +44,33 @@ using namespace detail;
 
 namespace {
 
+/// The CPU kernels' formulas; float compute calls pxrt/math.h as they do,
+/// which gives their bits.
 template <class C> __device__ C unaryOp(UnaryOp op, C x) {
   if constexpr (std::is_integral_v<C>) {
     switch (op) {
     case UnaryOp::Neg:
       return static_cast<C>(0ull - static_cast<unsigned long long>(x));
     case UnaryOp::Abs:
-      return x < 0 ? -x : x;
+      return x < 0 ? static_cast<C>(0ull - static_cast<unsigned long long>(x))
+                   : x;
     case UnaryOp::Relu:
-      return x > 0 ? x : 0;
+      return x < 0 ? 0 : x;
     case UnaryOp::Not:
       return !x;
     default:
       return 0;
     }
   } else {
+    constexpr bool f32 = std::is_same_v<C, float>;
     switch (op) {
     case UnaryOp::Neg:
       return -x;
     case UnaryOp::Abs:
       return fabs(x);
     case UnaryOp::Exp:
+      if constexpr (f32)
+        return math::expF32(x);
       return exp(x);
     case UnaryOp::Log:
       return log(x);
@@ -73,25 +81,34 @@ template <class C> __device__ C unaryOp(UnaryOp op, C x) {
     case UnaryOp::Reciprocal:
       return C(1) / x;
     case UnaryOp::Tanh:
+      if constexpr (f32)
+        return math::tanhF32(x);
       return tanh(x);
     case UnaryOp::Erf:
+      if constexpr (f32)
+        return math::erfF32(x);
       return erf(x);
     case UnaryOp::Sin:
       return sin(x);
     case UnaryOp::Cos:
       return cos(x);
     case UnaryOp::Relu:
-      return x > C(0) ? x : (x != x ? x : C(0));
+      return x < C(0) ? C(0) : x; // NaN stays NaN
     case UnaryOp::Sigmoid:
-      return C(1) / (C(1) + exp(-x));
+      if constexpr (f32)
+        return math::sigmoidF32(x);
+      return 1.0 / (1.0 + exp(-x));
     case UnaryOp::Not:
       return x == C(0);
     case UnaryOp::Gelu:
-      return x * C(0.5) * (C(1) + erf(x * C(0.70710678118654752)));
+      if constexpr (f32)
+        return math::geluF32(x);
+      return 0.5 * x * erfc(-x * 0.70710678118654752440);
     case UnaryOp::GeluTanh:
-      return x * C(0.5) *
-             (C(1) +
-              tanh(C(0.79788456080286536) * (x + C(0.044715) * x * x * x)));
+      if constexpr (f32)
+        return math::geluTanhF32(x);
+      return x / (1.0 + exp(-2.0 * 0.79788456080286535588 *
+                            (x + 0.044715 * x * x * x)));
     }
     return x;
   }

@@ -164,10 +164,10 @@ void scatterAdd(const TensorView &updates, const TensorView &indices, int axis,
               : out.type == DType::F64 ? DType::F64
                                        : DType::I64;
   bool direct = acc == out.type && out.isContiguous();
-  std::unique_ptr<DeviceBuffer> scratch;
+  std::unique_ptr<StreamBuffer> scratch;
   TensorView target = out;
   if (!direct) {
-    scratch = std::make_unique<DeviceBuffer>(out.numel() * dtypeSize(acc));
+    scratch = std::make_unique<StreamBuffer>(out.numel() * dtypeSize(acc));
     target = contiguousView(scratch->data(), acc, out.shape, out.rank);
     // The scatter addresses the table through its strides.
     g = gatherShape("scatterAdd", updates, target, indices, axis);
@@ -190,7 +190,7 @@ void scatterAdd(const TensorView &updates, const TensorView &indices, int axis,
           g, n, u, ix, static_cast<unsigned long long *>(target.data), rows);
     checkLaunch("scatterAdd");
   }
-  // The scratch's cudaFree waits for the cast.
+  // The scratch is released after the cast, in stream order.
   if (!direct)
     cast(target, out);
 }

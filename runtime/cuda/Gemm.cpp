@@ -84,13 +84,13 @@ cudaDataType_t dataType(DType t) {
 
 /// `view` itself if its last two dims have a cuBLAS layout, else a
 /// contiguous copy held by `keep`.
-TensorView usable(const TensorView &view, std::unique_ptr<DeviceBuffer> &keep) {
+TensorView usable(const TensorView &view, std::unique_ptr<StreamBuffer> &keep) {
   int r = view.rank;
   if (layoutOf(view.shape[r - 2], view.shape[r - 1], view.strides[r - 2],
                view.strides[r - 1])
           .valid)
     return view;
-  keep = std::make_unique<DeviceBuffer>(view.numel() * dtypeSize(view.type));
+  keep = std::make_unique<StreamBuffer>(view.numel() * dtypeSize(view.type));
   TensorView c = contiguousView(keep->data(), view.type, view.shape, r);
   copy(view, c);
   return c;
@@ -166,14 +166,14 @@ void matmul(const TensorView &lhs, const TensorView &rhs,
     throw std::invalid_argument("matmul: operands of rank >= 2");
   if (lhs.type != out.type || rhs.type != out.type)
     throw std::invalid_argument("matmul: dtypes differ");
-  std::unique_ptr<DeviceBuffer> keepA, keepB, keepC;
+  std::unique_ptr<StreamBuffer> keepA, keepB, keepC;
   TensorView a = usable(lhs, keepA), b = usable(rhs, keepB);
   TensorView c = out;
   int64_t m = out.shape[out.rank - 2], n = out.shape[out.rank - 1];
   Layout lc =
       layoutOf(m, n, out.strides[out.rank - 2], out.strides[out.rank - 1]);
   if (!lc.valid || lc.transposed) {
-    keepC = std::make_unique<DeviceBuffer>(out.numel() * dtypeSize(out.type));
+    keepC = std::make_unique<StreamBuffer>(out.numel() * dtypeSize(out.type));
     c = contiguousView(keepC->data(), out.type, out.shape, out.rank);
   }
   std::vector<int64_t> batch(out.shape, out.shape + out.rank - 2);
@@ -192,16 +192,16 @@ void linear(const TensorView &x, const TensorView &w, const TensorView *bias,
   int64_t k = x.shape[x.rank - 1], n = out.shape[out.rank - 1];
   int64_t m = k ? x.numel() / k : 0;
   // x and out as [M, K] and [M, N] matrices (contiguous rows).
-  std::unique_ptr<DeviceBuffer> keepX, keepOut;
+  std::unique_ptr<StreamBuffer> keepX, keepOut;
   const void *xData = x.data;
   if (!x.isContiguous()) {
-    keepX = std::make_unique<DeviceBuffer>(x.numel() * dtypeSize(x.type));
+    keepX = std::make_unique<StreamBuffer>(x.numel() * dtypeSize(x.type));
     copy(x, contiguousView(keepX->data(), x.type, x.shape, x.rank));
     xData = keepX->data();
   }
   void *outData = out.data;
   if (!out.isContiguous()) {
-    keepOut = std::make_unique<DeviceBuffer>(out.numel() * dtypeSize(out.type));
+    keepOut = std::make_unique<StreamBuffer>(out.numel() * dtypeSize(out.type));
     outData = keepOut->data();
   }
   TensorView weight = transposeW ? permuteView(w, {1, 0}) : w;

@@ -102,7 +102,7 @@ struct Buffers {
   size_t inBytes = 0;
   void *out = nullptr;
   size_t outBytes = 0;
-  std::unique_ptr<DeviceBuffer> inCopy, outCopy;
+  std::unique_ptr<StreamBuffer> inCopy, outCopy;
   const void *deviceIn = nullptr;
   void *deviceOut = nullptr;
 
@@ -113,7 +113,7 @@ struct Buffers {
     char *outAt = static_cast<char *>(out);
     bool inInsideOut = in && out && inAt >= outAt && inAt < outAt + outBytes;
     if (out && outBytes && isHost(out)) {
-      outCopy = std::make_unique<DeviceBuffer>(outBytes);
+      outCopy = std::make_unique<StreamBuffer>(outBytes);
       if (inInsideOut || in == out)
         copyToDevice(outCopy->data(), out, outBytes);
       deviceOut = outCopy->data();
@@ -121,7 +121,7 @@ struct Buffers {
         deviceIn = outCopy->data() + (inAt - outAt);
     }
     if (in && inBytes && !inInsideOut && isHost(in)) {
-      inCopy = std::make_unique<DeviceBuffer>(inBytes);
+      inCopy = std::make_unique<StreamBuffer>(inBytes);
       copyToDevice(inCopy->data(), in, inBytes);
       deviceIn = inCopy->data();
     }
@@ -199,13 +199,13 @@ public:
     bool overlaps =
         recvAt < sendAt + c.total * width && sendAt < recvAt + outBytes;
     bool inPlace = c.even && recvAt == sendAt + c.offsets[myRank] * width;
-    auto scratch = std::make_shared<std::unique_ptr<DeviceBuffer>>();
+    auto scratch = std::make_shared<std::unique_ptr<StreamBuffer>>();
     enqueue(
         stream, send, c.total * width, recv, outBytes,
         [=, this](const void *in, void *out) {
           void *target = out;
           if (overlaps && !inPlace) {
-            *scratch = std::make_unique<DeviceBuffer>(outBytes);
+            *scratch = std::make_unique<StreamBuffer>(outBytes);
             target = (*scratch)->data();
           }
           if (c.even) {

@@ -16,30 +16,12 @@ namespace {
 
 constexpr int kBlock = 256;
 
-/// Stream-ordered temporary device memory (cudaMallocAsync's pool).
-class Scratch {
-public:
-  explicit Scratch(size_t bytes) {
-    if (bytes)
-      check(cudaMallocAsync(&pointer, bytes, currentStream()),
-            "cudaMallocAsync");
-  }
-  ~Scratch() {
-    if (pointer)
-      cudaFreeAsync(pointer, currentStream());
-  }
-  void *data() const { return pointer; }
-
-private:
-  void *pointer = nullptr;
-};
-
 /// `view` itself when contiguous, else a contiguous copy in `scratch`.
 TensorView contiguous(const TensorView &view,
-                      std::unique_ptr<Scratch> &scratch) {
+                      std::unique_ptr<StreamBuffer> &scratch) {
   if (view.isContiguous())
     return view;
-  scratch = std::make_unique<Scratch>(view.numel() * dtypeSize(view.type));
+  scratch = std::make_unique<StreamBuffer>(view.numel() * dtypeSize(view.type));
   TensorView copy_ =
       contiguousView(scratch->data(), view.type, view.shape, view.rank);
   copy(view, copy_);
@@ -49,10 +31,10 @@ TensorView contiguous(const TensorView &view,
 /// Where a kernel that writes contiguous rows writes `out`: itself, or a
 /// scratch buffer copied into it afterwards (finishOutput).
 TensorView contiguousOutput(const TensorView &out,
-                            std::unique_ptr<Scratch> &scratch) {
+                            std::unique_ptr<StreamBuffer> &scratch) {
   if (out.isContiguous())
     return out;
-  scratch = std::make_unique<Scratch>(out.numel() * dtypeSize(out.type));
+  scratch = std::make_unique<StreamBuffer>(out.numel() * dtypeSize(out.type));
   return contiguousView(scratch->data(), out.type, out.shape, out.rank);
 }
 
@@ -259,7 +241,7 @@ void softmaxLike(const char *name, const TensorView &in, int axis,
     fail(name, "f32/f16/bf16 of one dtype");
   if (axis < 0)
     axis += in.rank;
-  std::unique_ptr<Scratch> inScratch, outScratch;
+  std::unique_ptr<StreamBuffer> inScratch, outScratch;
   TensorView src = contiguous(in, inScratch);
   TensorView dst = contiguousOutput(out, outScratch);
   int64_t len = in.rank ? in.shape[axis] : 1, inner = 1;
@@ -329,7 +311,8 @@ void norm(const char *name, const TensorView &in, const TensorView *scale,
     fail(name, "f32/f16/bf16 of one dtype");
   if (axis < 0)
     axis += in.rank;
-  std::unique_ptr<Scratch> inScratch, outScratch, scaleScratch, biasScratch;
+  std::unique_ptr<StreamBuffer> inScratch, outScratch, scaleScratch,
+      biasScratch;
   TensorView src = contiguous(in, inScratch);
   TensorView dst = contiguousOutput(out, outScratch);
   int64_t width = 1;
@@ -433,33 +416,33 @@ void crossEntropy(const TensorView &logits, const TensorView &labels,
                   const TensorView &out, double divisor) {
   if (!isFloat(logits.type) || logits.rank < 1)
     fail("crossEntropy", "logits must be f32/f16/bf16 [..., C]");
-  std::unique_ptr<Scratch> logitScratch, labelScratch, outScratch;
+  std::unique_ptr<StreamBuffer> logitScratch, labelScratch, outScratch;
   TensorView x = contiguous(logits, logitScratch);
   TensorView y = contiguous(labels, labelScratch);
   int64_t classes = logits.shape[logits.rank - 1];
   int64_t rows = classes ? logits.numel() / classes : 0;
-  Scratch losses(rows * sizeof(float)), counted(rows);
+  StreamBuffer losses(rows * sizeof(float)), counted(rows);
   if (rows) {
     crossEntropyRows<<<static_cast<unsigned>(
                            std::min<int64_t>(rows, 65535 * 8)),
                        kBlock, 0, currentStream()>>>(
         flat(x), flat(y), rows, classes, ignoreIndex.has_value(),
-        ignoreIndex.value_or(0), static_cast<float *>(losses.data()),
-        static_cast<uint8_t *>(counted.data()));
+        ignoreIndex.value_or(0), reinterpret_cast<float *>(losses.data()),
+        reinterpret_cast<uint8_t *>(counted.data()));
     checkLaunch("crossEntropy");
   }
   if (reduction == LossReduction::None) {
     TensorView dst = contiguousOutput(out, outScratch);
     if (rows)
       storeLosses<<<gridFor(rows), kBlock, 0, currentStream()>>>(
-          static_cast<float *>(losses.data()), rows, flat(dst));
+          reinterpret_cast<float *>(losses.data()), rows, flat(dst));
     checkLaunch("crossEntropy");
     finishOutput(dst, out);
     return;
   }
   crossEntropyTotal<<<1, kBlock, 0, currentStream()>>>(
-      static_cast<float *>(losses.data()),
-      static_cast<uint8_t *>(counted.data()), rows,
+      reinterpret_cast<float *>(losses.data()),
+      reinterpret_cast<uint8_t *>(counted.data()), rows,
       reduction == LossReduction::Mean, divisor, flat(out));
   checkLaunch("crossEntropy");
 }

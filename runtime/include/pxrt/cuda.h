@@ -112,6 +112,23 @@ private:
   size_t bytes = 0;
 };
 
+/// Temporary device memory from the calling thread's stream-ordered pool
+/// (cudaMallocAsync): usable by work enqueued on that stream after the
+/// constructor, released after the work enqueued before the destructor,
+/// without synchronizing the device as cudaFree does.
+class StreamBuffer {
+public:
+  explicit StreamBuffer(size_t bytes);
+  ~StreamBuffer();
+  StreamBuffer(const StreamBuffer &) = delete;
+  StreamBuffer &operator=(const StreamBuffer &) = delete;
+  char *data() const { return pointer; }
+
+private:
+  char *pointer = nullptr;
+  cudaStream_t stream = nullptr;
+};
+
 /// The device arena of a rank: host arena offset k is device address
 /// `device + k`. The actor engine hands its actors slots of the host arena;
 /// the generated code translates them with toDevice().
@@ -180,10 +197,11 @@ const void *deviceConstant(const void *host, size_t bytes);
 
 //===----------------------------------------------------------------------===//
 // Kernels: pxrt::cpu's semantics on device memory (see pxrt/kernels.h).
-// Differences: transcendental functions are CUDA's (not pxrt/math.h's, so
-// the last bits differ); sums run in a fixed order that is not the CPU's;
-// scatterAdd accumulates with atomics (order not fixed); GEMMs are cuBLAS's
-// with f32 accumulation (no TF32 for f32).
+// exp, tanh, erf, sigmoid and GELU are pxrt/math.h's as on the CPU (the
+// same bits); log, sin, cos and f64 math are CUDA's (last bits differ).
+// Sums run in a fixed order that is not the CPU's; scatterAdd accumulates
+// with atomics (order not fixed); GEMMs are cuBLAS's with f32 accumulation
+// (no TF32 for f32).
 //===----------------------------------------------------------------------===//
 
 void unary(UnaryOp op, const TensorView &in, const TensorView &out);

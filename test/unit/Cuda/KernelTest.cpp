@@ -76,16 +76,26 @@ TEST_F(CudaKernel, UnaryMatchesCpu) {
   std::vector<float> x = randomFloats(1000, 1, 2);
   for (float &v : x)
     v = std::fabs(v) + 0.1f; // log, sqrt need positive values
-  for (auto op : {cpu::UnaryOp::Exp, cpu::UnaryOp::Log, cpu::UnaryOp::Tanh,
-                  cpu::UnaryOp::Erf, cpu::UnaryOp::Sqrt, cpu::UnaryOp::Rsqrt,
-                  cpu::UnaryOp::Sigmoid, cpu::UnaryOp::Gelu,
-                  cpu::UnaryOp::GeluTanh, cpu::UnaryOp::Neg}) {
+  auto run = [&](cpu::UnaryOp op) {
     std::vector<float> expected(x.size());
     cpu::unary(op, cpu::contiguousView(x.data(), DType::F32, {1000}),
                cpu::contiguousView(expected.data(), DType::F32, {1000}));
     Device<float> in(x), out(x.size());
     cu::unary(op, in.view(DType::F32, {1000}), out.view(DType::F32, {1000}));
-    expectClose(expected, out.host(), 2e-6f);
+    return std::make_pair(expected, out.host());
+  };
+  // pxrt/math.h's functions, on both sides: the same bits.
+  for (auto op :
+       {cpu::UnaryOp::Exp, cpu::UnaryOp::Tanh, cpu::UnaryOp::Erf,
+        cpu::UnaryOp::Sigmoid, cpu::UnaryOp::Gelu, cpu::UnaryOp::GeluTanh,
+        cpu::UnaryOp::Neg, cpu::UnaryOp::Relu, cpu::UnaryOp::Sqrt}) {
+    auto [expected, actual] = run(op);
+    EXPECT_EQ(expected, actual) << "op " << static_cast<int>(op);
+  }
+  // libm against CUDA's.
+  for (auto op : {cpu::UnaryOp::Log, cpu::UnaryOp::Sin, cpu::UnaryOp::Cos}) {
+    auto [expected, actual] = run(op);
+    expectClose(expected, actual, 2e-6f);
   }
 }
 
