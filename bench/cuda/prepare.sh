@@ -26,8 +26,11 @@ build/bin/pxc $small $train --target=cuda --cuda-arch="$ARCH" -o "$D/train-cuda"
 build/bin/pxc $small $train --compute-type=bf16 -o "$D/train-cpu-bf16"
 build/bin/pxc $small $train --compute-type=bf16 --target=cuda \
   --cuda-arch="$ARCH" -o "$D/train-cuda-bf16"
-build/bin/pxc $small -o "$D/forward-cpu"
-build/bin/pxc $small --target=cuda --cuda-arch="$ARCH" -o "$D/forward-cuda"
+# The forward pass on examples/gpt/idx.npy ([2, 16] token ids).
+forward="--shape=batch=2 --shape=seq=16"
+build/bin/pxc $small $forward -o "$D/forward-cpu"
+build/bin/pxc $small $forward --target=cuda --cuda-arch="$ARCH" \
+  -o "$D/forward-cuda"
 
 # The benchmark: GPT-2 small shapes (12 layers, hidden 768, 12 heads, seq
 # 1024, vocabulary 50304, batch 8), seeded-initializer parameters, f32

@@ -291,9 +291,10 @@ void copy(const TensorView &in, const TensorView &out) {
     return;
   Strided so = strided(out, space), si = strided(in, space);
   if (so.linear && si.linear) {
-    check(cudaMemcpyAsync(out.data, in.data, n * dtypeSize(in.type),
-                          cudaMemcpyDeviceToDevice, currentStream()),
-          "copy");
+    if (out.data != in.data)
+      check(cudaMemcpyAsync(out.data, in.data, n * dtypeSize(in.type),
+                            cudaMemcpyDeviceToDevice, currentStream()),
+            "copy");
     return;
   }
   switch (dtypeSize(in.type)) {

@@ -1,11 +1,12 @@
 //===- Gemm.cpp - matmul and linear through cuBLAS ------------------------===//
 //
-// Row-major C = A B is column-major C^T = B^T A^T: cuBLAS gets B as its
-// first operand. Views with a unit stride in either matrix dim are passed
-// as they are (a transposed view becomes op T); others are copied first.
-// f32 computes in f32 without TF32; f16 and bf16 accumulate in f32.
+// planGemm (GemmPlan.h) turns the views into cuBLAS calls; views without
+// a unit stride in a matrix dim are copied first. f32 computes in f32
+// without TF32; f16 and bf16 accumulate in f32.
 //
 //===----------------------------------------------------------------------===//
+
+#include "GemmPlan.h"
 
 #include "pxrt/cuda.h"
 
@@ -44,28 +45,6 @@ cublasHandle_t handle() {
   return h.value;
 }
 
-/// A row-major [rows, cols] matrix with element strides (sRow, sCol) as
-/// cuBLAS sees it: column-major memory that is the matrix transposed
-/// (`transposed` false, the usual row-major case) or the matrix itself.
-struct Layout {
-  bool valid = false;
-  bool transposed = false; // op T in the swapped product
-  int64_t ld = 0;
-};
-
-Layout layoutOf(int64_t rows, int64_t cols, int64_t sRow, int64_t sCol) {
-  Layout l;
-  if (cols == 1 || sCol == 1) {
-    l.ld = rows > 1 ? sRow : cols;
-    l.valid = l.ld >= std::max<int64_t>(cols, 1);
-  } else if (rows == 1 || sRow == 1) {
-    l.transposed = true;
-    l.ld = cols > 1 ? sCol : rows;
-    l.valid = l.ld >= std::max<int64_t>(rows, 1);
-  }
-  return l;
-}
-
 cudaDataType_t dataType(DType t) {
   switch (t) {
   case DType::F32:
@@ -86,9 +65,8 @@ cudaDataType_t dataType(DType t) {
 /// contiguous copy held by `keep`.
 TensorView usable(const TensorView &view, std::unique_ptr<StreamBuffer> &keep) {
   int r = view.rank;
-  if (layoutOf(view.shape[r - 2], view.shape[r - 1], view.strides[r - 2],
-               view.strides[r - 1])
-          .valid)
+  if (hasGemmLayout(view.shape[r - 2], view.shape[r - 1], view.strides[r - 2],
+                    view.strides[r - 1]))
     return view;
   keep = std::make_unique<StreamBuffer>(view.numel() * dtypeSize(view.type));
   TensorView c = contiguousView(keep->data(), view.type, view.shape, r);
@@ -96,19 +74,8 @@ TensorView usable(const TensorView &view, std::unique_ptr<StreamBuffer> &keep) {
   return c;
 }
 
-/// C[b] = A[b] B[b] for batch index b over `batch` (row-major), where the
-/// operands' batch strides are given per batch dim.
-void gemm(const TensorView &a, const TensorView &b, const TensorView &c,
-          const std::vector<int64_t> &batch, const std::vector<int64_t> &aBatch,
-          const std::vector<int64_t> &bBatch,
-          const std::vector<int64_t> &cBatch) {
-  int64_t m = c.shape[c.rank - 2], n = c.shape[c.rank - 1],
-          k = a.shape[a.rank - 1];
-  Layout la = layoutOf(m, k, a.strides[a.rank - 2], a.strides[a.rank - 1]);
-  Layout lb = layoutOf(k, n, b.strides[b.rank - 2], b.strides[b.rank - 1]);
-  Layout lc = layoutOf(m, n, c.strides[c.rank - 2], c.strides[c.rank - 1]);
-  if (!la.valid || !lb.valid || !lc.valid || lc.transposed)
-    throw std::invalid_argument("matmul: operand layout");
+/// Runs planGemm's calls for c = a x b.
+void gemm(const TensorView &a, const TensorView &b, const TensorView &c) {
   cudaDataType_t type = dataType(c.type);
   bool f64 = c.type == DType::F64;
   cublasComputeType_t compute = f64 ? CUBLAS_COMPUTE_64F : CUBLAS_COMPUTE_32F;
@@ -117,45 +84,20 @@ void gemm(const TensorView &a, const TensorView &b, const TensorView &c,
   const void *alpha = f64 ? static_cast<const void *>(&oneD) : &one;
   const void *beta = f64 ? static_cast<const void *>(&zeroD) : &zero;
   size_t width = dtypeSize(c.type);
-  // The last batch dim is cuBLAS's strided batch; the others loop here.
-  int64_t inner = batch.empty() ? 1 : batch.back();
-  int64_t sa = batch.empty() ? 0 : aBatch.back(),
-          sb = batch.empty() ? 0 : bBatch.back(),
-          sc = batch.empty() ? 0 : cBatch.back();
-  int64_t outer = 1;
-  for (size_t d = 0; d + 1 < batch.size(); ++d)
-    outer *= batch[d];
   cublasHandle_t h = handle();
-  for (int64_t o = 0; o < outer; ++o) {
-    int64_t offA = 0, offB = 0, offC = 0, rest = o;
-    for (size_t d = batch.size() - 1; d-- > 0;) {
-      int64_t coord = rest % batch[d];
-      rest /= batch[d];
-      offA += coord * aBatch[d];
-      offB += coord * bBatch[d];
-      offC += coord * cBatch[d];
-    }
+  for (const GemmCall &call : planGemm(a, b, c))
     checkBlas(cublasGemmStridedBatchedEx(
-                  h, lb.transposed ? CUBLAS_OP_T : CUBLAS_OP_N,
-                  la.transposed ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, alpha,
-                  static_cast<const char *>(b.data) + offB * width, type, lb.ld,
-                  sb, static_cast<const char *>(a.data) + offA * width, type,
-                  la.ld, sa, beta, static_cast<char *>(c.data) + offC * width,
-                  type, lc.ld, sc, inner, compute, CUBLAS_GEMM_DEFAULT),
+                  h, call.transFirst ? CUBLAS_OP_T : CUBLAS_OP_N,
+                  call.transSecond ? CUBLAS_OP_T : CUBLAS_OP_N, call.m, call.n,
+                  call.k, alpha,
+                  static_cast<const char *>(b.data) + call.offsetFirst * width,
+                  type, call.ldFirst, call.strideFirst,
+                  static_cast<const char *>(a.data) + call.offsetSecond * width,
+                  type, call.ldSecond, call.strideSecond, beta,
+                  static_cast<char *>(c.data) + call.offsetC * width, type,
+                  call.ldc, call.strideC, call.batch, compute,
+                  CUBLAS_GEMM_DEFAULT),
               "cublasGemmStridedBatchedEx");
-  }
-}
-
-/// Batch strides of `view` (rank r, batch dims r - 2 of it) broadcast to
-/// `batch`.
-std::vector<int64_t> batchStrides(const TensorView &view,
-                                  const std::vector<int64_t> &batch) {
-  std::vector<int64_t> strides(batch.size(), 0);
-  int dims = view.rank - 2;
-  for (int d = dims - 1, r = static_cast<int>(batch.size()) - 1; d >= 0;
-       --d, --r)
-    strides[r] = view.shape[d] == 1 ? 0 : view.strides[d];
-  return strides;
 }
 
 } // namespace
@@ -168,19 +110,14 @@ void matmul(const TensorView &lhs, const TensorView &rhs,
     throw std::invalid_argument("matmul: dtypes differ");
   std::unique_ptr<StreamBuffer> keepA, keepB, keepC;
   TensorView a = usable(lhs, keepA), b = usable(rhs, keepB);
+  // The result needs unit column strides; else it is written to a copy.
   TensorView c = out;
-  int64_t m = out.shape[out.rank - 2], n = out.shape[out.rank - 1];
-  Layout lc =
-      layoutOf(m, n, out.strides[out.rank - 2], out.strides[out.rank - 1]);
-  if (!lc.valid || lc.transposed) {
+  if (out.strides[out.rank - 1] != 1 && out.shape[out.rank - 1] != 1) {
     keepC = std::make_unique<StreamBuffer>(out.numel() * dtypeSize(out.type));
     c = contiguousView(keepC->data(), out.type, out.shape, out.rank);
   }
-  std::vector<int64_t> batch(out.shape, out.shape + out.rank - 2);
-  std::vector<int64_t> cBatch(c.strides, c.strides + c.rank - 2);
   if (out.numel())
-    gemm(a, b, c, batch, batchStrides(a, batch), batchStrides(b, batch),
-         cBatch);
+    gemm(a, b, c);
   if (c.data != out.data)
     copy(c, out);
 }
