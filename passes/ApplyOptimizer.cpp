@@ -93,9 +93,19 @@ public:
     MLIRContext *ctx = b.getContext();
     auto zeros =
         InitializerAttr::get(ctx, InitKind::zeros, APFloat(0.0), APFloat(0.0));
-    return ParameterOp::create(b, param.getLoc(), param.getType(),
-                               (param.getName() + suffix).str(),
-                               /*frozen=*/true, zeros);
+    auto state = ParameterOp::create(b, param.getLoc(), param.getType(),
+                                     (param.getName() + suffix).str(),
+                                     /*frozen=*/true, zeros);
+    // The state of a block is the same block of the whole tensor's state.
+    if (auto shard =
+            param->getAttrOfType<DictionaryAttr>(PxDialect::kShardAttrName)) {
+      NamedAttrList entries(shard);
+      entries.set("of", b.getStringAttr(
+                            shard.getAs<StringAttr>("of").getValue() + suffix));
+      state->setAttr(PxDialect::kShardAttrName,
+                     entries.getDictionary(b.getContext()));
+    }
+    return state;
   }
 
   void update(ParameterOp param, Value grad, StringRef optimizer) {

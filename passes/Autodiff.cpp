@@ -118,12 +118,36 @@ private:
 };
 } // namespace
 
+/// The phase of `source`'s backward: backward work, or the vocabulary
+/// passes' for their own ops. A block of a parameter that forward work
+/// sends to the vocabulary passes (a shared output weight) gets its
+/// gradient back with their backward too: on the owner's backward, it
+/// would be received long before it is read.
+static Phase backwardPhase(Operation *source) {
+  Phase phase = getPhase(source).value_or(Phase::Forward);
+  auto readsParameters = [](Operation *op) {
+    return llvm::all_of(op->getOperands(), [](Value operand) {
+      return operand.getDefiningOp<ParameterOp>();
+    });
+  };
+  auto feedsVocabPasses = [](Operation *op) {
+    return !op->use_empty() &&
+           llvm::all_of(op->getUsers(), [](Operation *user) {
+             return getPhase(user) == Phase::VocabForward;
+           });
+  };
+  if (phase == Phase::Forward && source->getNumOperands() &&
+      readsParameters(source) && feedsVocabPasses(source))
+    return Phase::VocabBackward;
+  return backwardPhaseOf(phase);
+}
+
 /// Marks the ops built since `last` as backward work on the pipeline stage
 /// of `source`, the op they differentiate: a stage runs the backward of its
 /// own forward ops.
 static void markBackward(Operation *last, Operation *terminator,
                          Operation *source) {
-  markBuiltOps(last, terminator, Phase::Backward, getStage(source));
+  markBuiltOps(last, terminator, backwardPhase(source), getStage(source));
 }
 
 static LogicalResult differentiate(func::FuncOp func) {

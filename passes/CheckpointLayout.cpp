@@ -43,6 +43,19 @@ checkpointOf(ParameterOp param, ArrayRef<int64_t> meshShape, int64_t device) {
     return param.emitOpError("cannot be checkpointed: ") << e.what();
   }
   Builder b(param.getContext());
+  // A block of a larger tensor is stored as part of it.
+  StringRef name = param.getName();
+  if (auto shard = param->getAttrOfType<DictionaryAttr>(
+          PxDialect::kShardAttrName)) {
+    name = shard.getAs<StringAttr>("of").getValue();
+    ArrayRef<int64_t> offsets =
+        shard.getAs<DenseI64ArrayAttr>("offsets").asArrayRef();
+    for (ckpt::Fragment &f : fragments)
+      for (size_t d = 0; d < offsets.size(); ++d)
+        f.box.offsets[d] += offsets[d];
+    shape.assign(shard.getAs<DenseI64ArrayAttr>("shape").asArrayRef().begin(),
+                 shard.getAs<DenseI64ArrayAttr>("shape").asArrayRef().end());
+  }
   SmallVector<Attribute> list;
   for (const ckpt::Fragment &f : fragments) {
     SmallVector<int64_t> entry{f.rank, f.primary ? 1 : 0};
@@ -50,9 +63,10 @@ checkpointOf(ParameterOp param, ArrayRef<int64_t> meshShape, int64_t device) {
     entry.append(f.box.sizes.begin(), f.box.sizes.end());
     list.push_back(b.getDenseI64ArrayAttr(entry));
   }
-  std::string kind = ckpt::tensorKind(param.getName().str(), param.getFrozen());
+  std::string kind = ckpt::tensorKind(name.str(), param.getFrozen());
   return b.getDictionaryAttr(
-      {b.getNamedAttr("kind", b.getStringAttr(kind)),
+      {b.getNamedAttr("name", b.getStringAttr(name)),
+       b.getNamedAttr("kind", b.getStringAttr(kind)),
        b.getNamedAttr("device", b.getI64IntegerAttr(device)),
        b.getNamedAttr("logical_shape", b.getDenseI64ArrayAttr(shape)),
        b.getNamedAttr("fragments", b.getArrayAttr(list))});

@@ -13,6 +13,7 @@
 #include "pxc/CostModel/Cluster.h"
 #include "pxc/Dialect/Px/Pipeline.h"
 #include "pxc/Dialect/Px/PxOps.h"
+#include "pxc/Passes/OutputLayer.h"
 #include "pxc/Passes/Passes.h"
 #include "pxc/Pipeline/Partition.h"
 #include "pxc/Pipeline/Schedule.h"
@@ -47,7 +48,22 @@ struct Chain {
   pipeline::PartitionProblem problem;
 };
 
-Chain buildChain(Block &body, const CostParams &params) {
+/// The ops of the output layers px-vocab-parallel spreads over every stage.
+DenseSet<Operation *> spreadOutputLayers(Block &body) {
+  DenseSet<Operation *> ops;
+  for (auto loss : body.getOps<CrossEntropyOp>())
+    if (std::optional<OutputLayer> layer = matchOutputLayer(loss)) {
+      ops.insert(loss);
+      ops.insert(layer->linear);
+      for (ReshapeOp reshape : layer->reshapes)
+        ops.insert(reshape);
+    }
+  return ops;
+}
+
+/// `spread`: ops that belong to no stage's balance (they go on the last).
+Chain buildChain(Block &body, const CostParams &params,
+                 const DenseSet<Operation *> &spread, int64_t lastStage) {
   Chain chain;
   DenseMap<Operation *, int> itemOf;
   for (Operation &op : body.without_terminator())
@@ -70,6 +86,8 @@ Chain buildChain(Block &body, const CostParams &params) {
         items[i].activationBytes += tensorBytes(result.getType());
     if (std::optional<int64_t> stage = getStage(op))
       items[i].fixedStage = static_cast<int>(*stage);
+    if (spread.contains(op))
+      items[i] = {0, 0, 0, static_cast<int>(lastStage)};
   }
   // Bytes live across each position (difference array over the items), and
   // each parameter's memory on its first user's item.
@@ -81,7 +99,8 @@ Chain buildChain(Block &body, const CostParams &params) {
         first = std::min(first, item);
         last = std::max(last, item);
       }
-    if (auto param = dyn_cast<ParameterOp>(op); param && first < n) {
+    if (auto param = dyn_cast<ParameterOp>(op);
+        param && first < n && !spread.contains(chain.ops[first])) {
       double states = params.train && !param.getFrozen() ? 4 : 1;
       items[first].persistentBytes += states * tensorBytes(param.getType());
     }
@@ -171,9 +190,12 @@ struct PipelinePartitionPass
                << stringifyPhase(*phase)
                << " work; run px-pipeline-partition before px-autodiff "
                   "(backward ops follow their forward op's stage)";
-    Chain chain = buildChain(body, params);
     // The interleaved schedule gives each device several model stages.
     int64_t modelStages = config.stages * config.virtualStages;
+    DenseSet<Operation *> spread;
+    if (config.vocab != "off" && modelStages > 1)
+      spread = spreadOutputLayers(body);
+    Chain chain = buildChain(body, params, spread, modelStages - 1);
     chain.problem.stages = modelStages;
     chain.problem.inFlight = inFlight(config);
     chain.problem.memoryLimitBytes = memoryLimitGiB * (1ull << 30);
@@ -199,6 +221,7 @@ struct PipelinePartitionPass
     config.microBatches = microBatches;
     config.schedule = schedule;
     config.virtualStages = virtualStages;
+    config.vocab = stages * virtualStages > 1 ? vocab.getValue() : "off";
     std::optional<pipeline::ScheduleConfig> scheduleConfig =
         toScheduleConfig(config, train);
     std::string invalid = scheduleConfig

@@ -21,13 +21,6 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
   if (options.train) {
     // The loss the gradients start from (logits + labels -> cross-entropy).
     pm.addPass(createAppendLoss());
-    // The loss as reductions over the classes, so that the SBP search may
-    // split the vocabulary; before autodiff, which differentiates them.
-    if (options.vocabParallel != "off") {
-      VocabParallelOptions vocab;
-      vocab.mode = options.vocabParallel;
-      pm.addPass(createVocabParallel(vocab));
-    }
   }
   if (pipelined) {
     // Stages are cut on the forward program (loss included); the backward
@@ -41,7 +34,17 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
     partition.memoryLimitGiB = options.memoryLimitGiB;
     partition.train = options.train;
     partition.seed = options.seed;
+    if (options.train)
+      partition.vocab = options.vocabParallel;
     pm.addPass(createPipelinePartition(partition));
+  }
+  if (options.train && options.vocabParallel != "off") {
+    // The loss as reductions over the classes, so that the SBP search may
+    // split the vocabulary, or the output layer spread over the stages the
+    // partitioner cut; before autodiff, which differentiates them.
+    VocabParallelOptions vocab;
+    vocab.mode = options.vocabParallel;
+    pm.addPass(createVocabParallel(vocab));
   }
   if (options.train) {
     // The backward sweep, on the global view so that the SBP search below

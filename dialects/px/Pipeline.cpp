@@ -14,6 +14,10 @@ StringRef px::stringifyPhase(Phase phase) {
   switch (phase) {
   case Phase::Forward:
     return "forward";
+  case Phase::VocabForward:
+    return "vocab-forward";
+  case Phase::VocabBackward:
+    return "vocab-backward";
   case Phase::Backward:
     return "backward";
   case Phase::Weight:
@@ -22,6 +26,12 @@ StringRef px::stringifyPhase(Phase phase) {
     return "update";
   }
   llvm_unreachable("unknown phase");
+}
+
+Phase px::backwardPhaseOf(Phase phase) {
+  return phase == Phase::VocabForward || phase == Phase::VocabBackward
+             ? Phase::VocabBackward
+             : Phase::Backward;
 }
 
 std::optional<PipelineConfig> px::getPipelineConfig(ModuleOp module) {
@@ -39,6 +49,8 @@ std::optional<PipelineConfig> px::getPipelineConfig(ModuleOp module) {
   integer("virtual_stages", config.virtualStages);
   if (auto schedule = dict.getAs<StringAttr>("schedule"))
     config.schedule = schedule.str();
+  if (auto vocab = dict.getAs<StringAttr>("vocab"))
+    config.vocab = vocab.str();
   return config;
 }
 
@@ -48,10 +60,14 @@ px::toScheduleConfig(const PipelineConfig &config, bool training) {
       pipeline::parseScheduleKind(config.schedule);
   if (!kind)
     return std::nullopt;
-  return pipeline::ScheduleConfig{*kind, static_cast<int>(config.stages),
-                                  static_cast<int>(config.microBatches),
-                                  static_cast<int>(config.virtualStages),
-                                  training};
+  pipeline::ScheduleConfig schedule{*kind, static_cast<int>(config.stages),
+                                    static_cast<int>(config.microBatches),
+                                    static_cast<int>(config.virtualStages),
+                                    training};
+  if (training && config.vocab != "off")
+    schedule.vocab = config.vocab == "vocab-1" ? pipeline::VocabMode::TwoRounds
+                                               : pipeline::VocabMode::OneRound;
+  return schedule;
 }
 
 void px::setPipelineConfig(ModuleOp module, const PipelineConfig &config) {
@@ -64,7 +80,8 @@ void px::setPipelineConfig(ModuleOp module, const PipelineConfig &config) {
            b.getNamedAttr("schedule", b.getStringAttr(config.schedule)),
            b.getNamedAttr("stages", b.getI64IntegerAttr(config.stages)),
            b.getNamedAttr("virtual_stages",
-                          b.getI64IntegerAttr(config.virtualStages))}));
+                          b.getI64IntegerAttr(config.virtualStages)),
+           b.getNamedAttr("vocab", b.getStringAttr(config.vocab))}));
 }
 
 std::optional<int64_t> px::getStage(Operation *op) {
@@ -82,6 +99,10 @@ std::optional<Phase> px::getPhase(Operation *op) {
   auto phase = op->getAttrOfType<StringAttr>(PxDialect::kPhaseAttrName);
   if (!phase)
     return std::nullopt;
+  if (phase.getValue() == "vocab-forward")
+    return Phase::VocabForward;
+  if (phase.getValue() == "vocab-backward")
+    return Phase::VocabBackward;
   if (phase.getValue() == "backward")
     return Phase::Backward;
   if (phase.getValue() == "weight")

@@ -217,6 +217,9 @@ static LogicalResult verifyCheckpoint(Operation *op, Attribute attr) {
   if (!isa<ParameterOp>(op) || !dict)
     return op->emitError() << "px.checkpoint must be a dictionary on a "
                               "px.parameter";
+  auto name = dict.getAs<StringAttr>("name");
+  if (!name || name.getValue().empty())
+    return op->emitError() << "px.checkpoint needs the stored tensor's name";
   auto kind = dict.getAs<StringAttr>("kind");
   auto device = dict.getAs<IntegerAttr>("device");
   auto logical = dict.getAs<DenseI64ArrayAttr>("logical_shape");
@@ -241,6 +244,28 @@ static LogicalResult verifyCheckpoint(Operation *op, Attribute attr) {
   return success();
 }
 
+static LogicalResult verifyShard(Operation *op, Attribute attr) {
+  auto dict = dyn_cast<DictionaryAttr>(attr);
+  if (!isa<ParameterOp>(op) || !dict)
+    return op->emitError() << "px.shard must be a dictionary on a "
+                              "px.parameter";
+  auto of = dict.getAs<StringAttr>("of");
+  auto offsets = dict.getAs<DenseI64ArrayAttr>("offsets");
+  auto shape = dict.getAs<DenseI64ArrayAttr>("shape");
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!of || of.getValue().empty() || !offsets || !shape ||
+      offsets.size() != type.getRank() || shape.size() != type.getRank())
+    return op->emitError() << "px.shard needs {of = name, offsets, shape} "
+                              "of rank "
+                           << type.getRank();
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (offsets[d] < 0 || offsets[d] + type.getDimSize(d) > shape[d])
+      return op->emitError() << "px.shard: dimension " << d
+                             << " of the block lies outside '"
+                             << of.getValue() << "'";
+  return success();
+}
+
 static LogicalResult verifyCommonAttr(Operation *op, NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
   if (name == PxDialect::kOffsetAttrName ||
@@ -260,10 +285,12 @@ static LogicalResult verifyCommonAttr(Operation *op, NamedAttribute attr) {
   if (name == PxDialect::kPhaseAttrName) {
     auto phase = dyn_cast<StringAttr>(attr.getValue());
     if (!phase ||
-        !llvm::is_contained({"forward", "backward", "weight", "update"},
+        !llvm::is_contained({"forward", "vocab-forward", "vocab-backward",
+                             "backward", "weight", "update"},
                             phase.getValue()))
-      return op->emitError() << "px.phase must be \"forward\", "
-                                "\"backward\", \"weight\" or \"update\"";
+      return op->emitError()
+             << "px.phase must be \"forward\", \"vocab-forward\", "
+                "\"vocab-backward\", \"backward\", \"weight\" or \"update\"";
     return success();
   }
   if (name == PxDialect::kNameAttrName) {
@@ -273,6 +300,8 @@ static LogicalResult verifyCommonAttr(Operation *op, NamedAttribute attr) {
   }
   if (name == PxDialect::kCheckpointAttrName)
     return verifyCheckpoint(op, attr.getValue());
+  if (name == PxDialect::kShardAttrName)
+    return verifyShard(op, attr.getValue());
   return op->emitError() << "unknown px attribute '" << name << "'";
 }
 

@@ -174,27 +174,40 @@ std::string pxc::writeCheckpointLayout(ModuleOp module, StringRef path) {
   if (std::optional<PipelineConfig> pipeline = getPipelineConfig(module))
     layout.devices = pipeline->stages;
   llvm::StringSet<> seen;
+  // Entry of each stored tensor: the blocks of one tensor share it.
+  llvm::StringMap<size_t> entries;
   module.walk([&](ParameterOp param) {
     auto info =
         param->getAttrOfType<DictionaryAttr>(PxDialect::kCheckpointAttrName);
     if (!info || !seen.insert(param.getName()).second)
       return;
+    StringRef name = info.getAs<StringAttr>("name").getValue();
     if (layout.tensors.empty())
       if (FailureOr<MeshOp> mesh = findMesh(param); succeeded(mesh))
         layout.mesh.assign(mesh->getShape().begin(), mesh->getShape().end());
     Type global = globalType(
         param.getType(),
         param->getAttrOfType<TypeAttr>(PxDialect::kGlobalTypeAttrName));
-    ckpt::TensorLayout t;
-    t.name = param.getName().str();
+    auto [entry, isNew] = entries.try_emplace(name, layout.tensors.size());
+    if (isNew)
+      layout.tensors.emplace_back();
+    ckpt::TensorLayout &t = layout.tensors[entry->second];
+    t.name = name.str();
     t.dtype = safetensorsType(global);
     auto shape = cast<RankedTensorType>(global).getShape();
-    t.paddedShape.assign(shape.begin(), shape.end());
     ArrayRef<int64_t> logical =
         info.getAs<DenseI64ArrayAttr>("logical_shape").asArrayRef();
     t.shape.assign(logical.begin(), logical.end());
-    t.sbp = sbpOf(getSbp(param.getResult()));
-    t.device = info.getAs<IntegerAttr>("device").getInt();
+    // A tensor stored in blocks has no padding; the first block's
+    // distribution and device describe it (its fragments name every rank).
+    if (isNew)
+      t.paddedShape.assign(shape.begin(), shape.end());
+    else
+      t.paddedShape = t.shape;
+    if (isNew) {
+      t.sbp = sbpOf(getSbp(param.getResult()));
+      t.device = info.getAs<IntegerAttr>("device").getInt();
+    }
     t.kind = info.getAs<StringAttr>("kind").getValue().str();
     size_t rank = logical.size();
     for (Attribute a : info.getAs<ArrayAttr>("fragments")) {
@@ -206,7 +219,6 @@ std::string pxc::writeCheckpointLayout(ModuleOp module, StringRef path) {
       fragment.box.sizes.assign(f.begin() + 2 + rank, f.end());
       t.fragments.push_back(std::move(fragment));
     }
-    layout.tensors.push_back(std::move(t));
   });
   return writeText(path, ckpt::toJson(layout));
 }

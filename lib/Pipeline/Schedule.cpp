@@ -158,13 +158,16 @@ void interleaved(Builder &b, int p, int m, int v, int device, bool training) {
 }
 
 /// Inserts VocabForward(k), VocabBackward(k) into each device's list of
-/// 1F1B with one more warm-up forward: before the first task that starts,
-/// in the nominal timeline, once the last stage's Forward(k) has ended (on
-/// the last stage: right after it), and before Backward(k). The extra
-/// warm-up forward gives the last stage a forward to run while the other
-/// devices run their shares of micro-batch k, which its Backward(k) waits
-/// for.
-std::vector<Task> withVocabTasks(int device, int m, VocabMode mode,
+/// 1F1B with two more warm-up forwards: S(k) before the first task that
+/// starts, in the nominal timeline, once the last stage's Forward(k) has
+/// ended (on the last stage: right after it), T(k) once its Forward(k + 1)
+/// has, and both before Backward(k). T(k) waits for every device's S(k)
+/// and the statistics' round trip to the last stage; the extra warm-up
+/// forwards give the last stage forwards to run meanwhile, and while the
+/// devices run their T(k), which its Backward(k) waits for. (One extra
+/// forward left a 31% bubble in the paper's 8-stage setup, two leave 9%;
+/// bench/results/2026-11-26-vocab-sim.md.)
+std::vector<Task> withVocabTasks(int device, int m,
                                  const std::vector<std::vector<Task>> &lists) {
   int p = static_cast<int>(lists.size());
   // The nominal timeline: uniform stages (F = 1, B = 2), free sends.
@@ -179,8 +182,10 @@ std::vector<Task> withVocabTasks(int device, int m, VocabMode mode,
       starts.push_back(event.start);
   }
   lastForwardEnd[m] = lastForwardEnd[m - 1];
-  // vocab-1's T(k) waits for every device's S(k): one forward later.
-  int tLag = mode == VocabMode::TwoRounds ? 1 : 0;
+  // T(k) waits for every device's S(k) and the last stage's combination:
+  // one forward later. (Two later, with the same warm-up, deadlocks: the
+  // last stage's Backward(k) would come first.)
+  const int tLag = 1;
   const std::vector<Task> &tasks = lists[device];
   std::vector<Task> out;
   int s = 0, t = 0;
@@ -228,10 +233,10 @@ std::vector<Task> pxc::pipeline::buildSchedule(const ScheduleConfig &config,
     std::vector<std::vector<Task>> lists(p);
     for (int d = 0; d < p; ++d) {
       Builder each{{}, false};
-      oneFOneB(each, p, m, d, /*extraLag=*/1);
+      oneFOneB(each, p, m, d, /*extraLag=*/2);
       lists[d] = std::move(each.tasks);
     }
-    return withVocabTasks(device, m, config.vocab, lists);
+    return withVocabTasks(device, m, lists);
   }
   return std::move(b.tasks);
 }

@@ -122,12 +122,13 @@ double Replay::ready(const Task &task, int stage) {
     return hidden + send(stages - 2);
   }
   case Phase::VocabBackward: {
-    // vocab-2 goes on with its own statistics (the correction rides on
-    // the gradient's round); vocab-1 waits for the max, then the sums.
-    if (input.config.vocab == VocabMode::OneRound)
-      return end(Phase::VocabForward, stage, k);
+    // Every device's statistics meet on the last stage and the gradients
+    // of the combined loss come back: one round for vocab-2; vocab-1
+    // first takes the global max there and back.
     double all = allDevices(Phase::VocabForward, k);
-    return all == kNotDone ? kNotDone : all + 2 * input.vocabRoundSeconds;
+    int rounds = input.config.vocab == VocabMode::OneRound ? 1 : 2;
+    return all == kNotDone ? kNotDone
+                           : all + rounds * input.vocabRoundSeconds;
   }
   case Phase::Weight:
     return end(Phase::Backward, stage, k);
@@ -240,11 +241,11 @@ struct Style {
   const char *name, *traceColor, *svgColor;
 };
 constexpr Style kStyles[] = {{"forward", "rail_response", "#4387fd"},
+                             {"vocab-forward", "rail_load", "#9c27b0"},
+                             {"vocab-backward", "rail_animation", "#e91e63"},
                              {"backward", "good", "#4caf50"},
                              {"weight", "yellow", "#f2c511"},
                              {"update", "olive", "#808000"},
-                             {"vocab-forward", "rail_load", "#9c27b0"},
-                             {"vocab-backward", "rail_animation", "#e91e63"},
                              {"send", "thread_state_iowait", "#ff8c00"}};
 constexpr int kSend = 6;
 

@@ -156,6 +156,10 @@ WorkTime &PlanCoster::work(int64_t stage, Phase part) {
   switch (part) {
   case Phase::Forward:
     return report.forward;
+  case Phase::VocabForward:
+    return report.vocabForward;
+  case Phase::VocabBackward:
+    return report.vocabBackward;
   case Phase::Backward:
     return report.backward;
   case Phase::Weight:
@@ -189,6 +193,22 @@ void PlanCoster::costTransfer(TransferOp transfer, Phase part) {
   cost::Link link{spec.bandwidth, spec.latency, false};
   double seconds =
       cost::collectiveTime(cost::Collective::SendRecv, 2, bytes, link);
+  // The vocabulary passes' inputs (the last hidden state, a shared
+  // weight's blocks) arrive for the reading stage's share; their statistics
+  // and gradients travel in the rounds the schedule waits for.
+  bool feedsVocabPasses =
+      llvm::all_of(transfer->getUsers(), [](Operation *user) {
+        return getPhase(user) == Phase::VocabForward;
+      });
+  if (part == Phase::VocabForward || part == Phase::VocabBackward) {
+    plan.input.vocabRoundSeconds =
+        std::max(plan.input.vocabRoundSeconds, 2 * seconds);
+    return;
+  }
+  if (part == Phase::Forward && feedsVocabPasses) {
+    work(dst, Phase::VocabForward).collectives += seconds;
+    return;
+  }
   // The schedule sends an activation forward and its gradient back across
   // each boundary; the gradient has the activation's size, so forward
   // transfers set the boundary's time and backward ones are its mirror.
@@ -275,12 +295,15 @@ void PlanCoster::countMemory(Operation *op, int64_t stage) {
       plan.stages[stage].staticBytes += tensorBytes(result.getType(), false);
     return;
   }
-  if (isa<ConstantOp>(op) || partOf(op) != Phase::Forward)
+  Phase part = partOf(op);
+  if (isa<ConstantOp>(op) ||
+      (part != Phase::Forward && part != Phase::VocabForward))
     return;
   for (Value result : op->getResults())
     if (llvm::any_of(result.getUsers(), [](Operation *user) {
-          return getPhase(user) == Phase::Backward ||
-                 getPhase(user) == Phase::Weight;
+          std::optional<Phase> phase = getPhase(user);
+          return phase == Phase::Backward || phase == Phase::Weight ||
+                 phase == Phase::VocabBackward;
         }))
       plan.stages[stage].activationBytes +=
           tensorBytes(result.getType(), halfFloats);
@@ -429,7 +452,9 @@ FailureOr<PlanSimulation> sim::simulatePlan(ModuleOp module,
   input.staticBytes.assign(config.stages, 0);
   for (const StageReport &stage : plan.stages) {
     input.stageCosts.push_back({stage.forward.total(), stage.backward.total(),
-                                stage.weight.total(), stage.update.total()});
+                                stage.weight.total(), stage.update.total(),
+                                stage.vocabForward.total(),
+                                stage.vocabBackward.total()});
     input.activationBytes.push_back(stage.activationBytes);
     input.staticBytes[stage.device] += stage.staticBytes;
   }
@@ -564,6 +589,8 @@ void sim::printJson(const PlanSimulation &simulation, llvm::raw_ostream &os) {
           work("backward", report.backward);
           work("weight", report.weight);
           work("update", report.update);
+          work("vocabForward", report.vocabForward);
+          work("vocabBackward", report.vocabBackward);
           json.attribute("activationBytes", report.activationBytes);
           json.attribute("staticBytes", report.staticBytes);
           json.attribute("sendSeconds", report.sendSeconds);

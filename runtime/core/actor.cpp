@@ -16,6 +16,7 @@
 #include "pxrt/actor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <map>
@@ -72,6 +73,8 @@ struct ActorGraph::Impl {
     std::vector<int> schedule;
     bool scheduled = false;
     size_t next = 0;
+    /// Time in actor bodies this run(); written by the stream's thread.
+    double busySeconds = 0;
   };
 
   struct Actor {
@@ -249,7 +252,11 @@ struct ActorGraph::Impl {
             });
       }
     } completeLater{this, id};
+    auto begin = std::chrono::steady_clock::now();
     actor.body(*actor.context);
+    actor.stream->busySeconds += std::chrono::duration<double>(
+                                     std::chrono::steady_clock::now() - begin)
+                                     .count();
   }
 
   void completed(int id, std::exception_ptr failure) {
@@ -448,6 +455,8 @@ void ActorGraph::run(int64_t pieces) {
   impl->pieces = pieces;
   impl->finishedActors = 0;
   impl->acts = 0;
+  for (auto &[name, stream] : impl->streams)
+    stream.busySeconds = 0;
   impl->error = nullptr;
   for (Impl::Register &reg : impl->registers) {
     reg.ended = false;
@@ -517,6 +526,8 @@ ActorGraph::Stats ActorGraph::stats() const {
   std::lock_guard<std::mutex> lock(impl->mutex);
   Stats stats;
   stats.acts = impl->acts;
+  for (const auto &[name, stream] : impl->streams)
+    stats.busySeconds[name] = stream.busySeconds;
   for (const Impl::Register &reg : impl->registers) {
     stats.registerMaxSlotsInUse.push_back(reg.maxInUse);
     stats.maxSlotsInUse = std::max(stats.maxSlotsInUse, reg.maxInUse);

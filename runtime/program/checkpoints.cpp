@@ -37,6 +37,8 @@ struct Held {
   /// Its fragment (the local box without padding), whether this rank saves
   /// it, and every rank holding the same box.
   Box fragment;
+  /// Where the fragment lies in the stored tensor (a block's is shifted).
+  Box storedBox;
   bool primary = false;
   std::vector<int64_t> replicas;
   StoredTensor stored;
@@ -44,6 +46,10 @@ struct Held {
 
 const std::vector<int64_t> &logicalShape(const ParameterSpec &spec) {
   return spec.logicalShape.empty() ? spec.tensor.shape : spec.logicalShape;
+}
+
+const std::string &storedName(const ParameterSpec &spec) {
+  return spec.logicalName.empty() ? spec.tensor.name : spec.logicalName;
 }
 
 } // namespace
@@ -72,7 +78,10 @@ RankCheckpoints::RankCheckpoints(const Program &program, const RankClass &cls,
     h.local = pieceBox(spec.tensor, program.mesh, coords);
     std::vector<pxc::ckpt::Fragment> all;
     try {
-      all = pxc::ckpt::fragments(spec.tensor.shape, spec.logicalShape,
+      // A block has no padding of its own.
+      all = pxc::ckpt::fragments(spec.tensor.shape,
+                                 spec.shardOffsets.empty() ? spec.logicalShape
+                                                           : spec.tensor.shape,
                                  tensorSbp(spec.tensor, program.mesh.size()),
                                  program.mesh, cls.stage);
     } catch (const std::invalid_argument &e) {
@@ -86,7 +95,10 @@ RankCheckpoints::RankCheckpoints(const Program &program, const RankClass &cls,
         pxc::ckpt::ReplicaGroups replicas = pxc::ckpt::replicaGroups(all);
         h.replicas = replicas.groups[replicas.of[i]];
       }
-    h.stored.name = spec.tensor.name;
+    h.storedBox = h.fragment;
+    for (size_t d = 0; d < spec.shardOffsets.size(); ++d)
+      h.storedBox.offsets[d] += spec.shardOffsets[d];
+    h.stored.name = storedName(spec);
     h.stored.dtype = safetensorsName(spec.tensor.type);
     h.stored.shape = logicalShape(spec);
     h.stored.kind = spec.kind;
@@ -107,20 +119,20 @@ void RankCheckpoints::load(const std::string &dir) {
   Reader reader(dir);
   for (Held &h : impl->held) {
     const ParameterSpec &spec = *h.spec;
-    const StoredTensor *stored = reader.index().find(spec.tensor.name);
+    const StoredTensor *stored = reader.index().find(h.stored.name);
     if (!stored)
-      throw std::runtime_error(dir + ": has no tensor '" + spec.tensor.name +
+      throw std::runtime_error(dir + ": has no tensor '" + h.stored.name +
                                "' (" + spec.kind + ")");
     if (stored->shape != h.stored.shape || stored->dtype != h.stored.dtype)
       throw std::runtime_error(
-          dir + ": tensor '" + spec.tensor.name + "' is " + stored->dtype +
+          dir + ": tensor '" + h.stored.name + "' is " + stored->dtype +
           " " + io::shapeString(stored->shape) + " there, this program has " +
           h.stored.dtype + " " + io::shapeString(h.stored.shape));
     if (pxc::ckpt::isEmpty(h.fragment))
       continue;
     size_t width = dtypeSize(spec.tensor.type);
     std::vector<char> piece(pxc::ckpt::volume(h.fragment) * width);
-    reader.read(*stored, h.fragment, piece.data());
+    reader.read(*stored, h.storedBox, piece.data());
     copyBetween(h.fragment, piece.data(), h.local, h.data, h.fragment, width);
   }
 }
@@ -141,7 +153,7 @@ double RankCheckpoints::save(const std::string &root, const std::string &token,
     copyBetween(h.local, h.data, h.fragment, buffers->back().data(), h.fragment,
                 width);
     fragments.push_back(
-        {&h.stored, h.fragment, h.replicas, buffers->back().data()});
+        {&h.stored, h.storedBox, h.replicas, buffers->back().data()});
   }
   double stall = std::chrono::duration<double, std::milli>(
                      std::chrono::steady_clock::now() - start)
@@ -200,9 +212,11 @@ double RankCheckpoints::save(const std::string &root, const std::string &token,
       index.devices = s.program.stages;
       std::map<std::string, size_t> position;
       for (const ParameterSpec &spec : s.program.parameters) {
-        position[spec.tensor.name] = index.tensors.size();
+        // The blocks of one tensor share its entry.
+        if (!position.emplace(storedName(spec), index.tensors.size()).second)
+          continue;
         StoredTensor t;
-        t.name = spec.tensor.name;
+        t.name = storedName(spec);
         t.dtype = safetensorsName(spec.tensor.type);
         t.shape = logicalShape(spec);
         t.kind = spec.kind;

@@ -91,11 +91,18 @@ void initializeParameter(const ParameterSpec &spec, const Box &box,
     return;
   case ParameterSpec::Init::Normal:
   case ParameterSpec::Init::Uniform: {
-    uint64_t stream = splitmix64(seed ^ hashName(t.name));
+    // A block draws the values of its place in the whole tensor.
+    bool block = !spec.shardOffsets.empty();
+    uint64_t stream = splitmix64(
+        seed ^ hashName(block ? spec.logicalName : t.name));
+    Box at = box;
+    for (size_t d = 0; block && d < at.offsets.size(); ++d)
+      at.offsets[d] += spec.shardOffsets[d];
     std::vector<double> values(count);
-    forEachInBox(t.shape, box, [&](int64_t global, int64_t local) {
-      values[local] = drawValue(spec, stream, global);
-    });
+    forEachInBox(block ? spec.logicalShape : t.shape, at,
+                 [&](int64_t global, int64_t local) {
+                   values[local] = drawValue(spec, stream, global);
+                 });
     int64_t n = count;
     cpu::cast(cpu::contiguousView(values.data(), DType::F64, {n}),
               cpu::contiguousView(dst, t.type, {n}));

@@ -424,6 +424,9 @@ struct Training {
   std::vector<double> losses, lrs, norms, stepMs;
   // Rank 0's training stall per checkpoint (the snapshot), ms.
   std::vector<double> checkpointMs;
+  // Per rank: the median time per step its compute stream spent in actor
+  // bodies (steps after the first), and its arena (all of its tensors).
+  std::vector<double> rankBusyMs, rankArenaBytes;
 };
 
 /// What the ranks of this process share.
@@ -765,6 +768,26 @@ double scalarValue(const io::Tensor &t) {
   return value;
 }
 
+/// Rank 0 learns every rank's compute time per step (the median over the
+/// steps after the first, which also builds caches) and memory.
+void gatherRankLoad(Training &training, std::vector<double> busy,
+                    double arenaBytes, Communicator &world, Stream &stream) {
+  if (busy.size() > 1)
+    busy.erase(busy.begin());
+  std::sort(busy.begin(), busy.end());
+  double mine[2] = {busy.empty() ? 0 : busy[busy.size() / 2], arenaBytes};
+  std::vector<double> all(2 * world.size());
+  world.allGather(mine, all.data(), std::vector<size_t>(world.size(), 2),
+                  DType::F64, stream);
+  stream.synchronize();
+  if (world.rank() != 0)
+    return;
+  for (int r = 0; r < world.size(); ++r) {
+    training.rankBusyMs.push_back(all[2 * r]);
+    training.rankArenaBytes.push_back(all[2 * r + 1]);
+  }
+}
+
 /// One rank: build its graph, initialize parameters, run, send the output
 /// pieces to rank 0.
 void runRank(Job &job, int rank, Communicator &world) {
@@ -848,7 +871,7 @@ void runRank(Job &job, int rank, Communicator &world) {
   // One step per run, its micro-batches the pieces: buffers that share
   // memory are ordered within a step by the graph (and the schedule), but
   // not across steps.
-  std::vector<double> times;
+  std::vector<double> times, busy;
   Training *training = job.training.get();
   int64_t saved = -1;
   auto save = [&](int64_t step) {
@@ -876,6 +899,7 @@ void runRank(Job &job, int rank, Communicator &world) {
                     std::chrono::steady_clock::now() - start)
                     .count();
     times.push_back(ms);
+    busy.push_back(1e3 * graph.stats().busySeconds["compute"]);
     if (!training)
       continue;
     if (job.options.saveEvery > 0 && (step + 1) % job.options.saveEvery == 0)
@@ -914,6 +938,9 @@ void runRank(Job &job, int rank, Communicator &world) {
       save(end);
     checkpoints->wait();
   }
+  if (training)
+    gatherRankLoad(*training, busy, static_cast<double>(cls->arenaBytes),
+                   world, stream);
   if (job.options.time && rank == 0) {
     std::sort(times.begin(), times.end());
     std::printf("step time: median %.3f ms over %zu steps\n",
@@ -999,6 +1026,8 @@ void writeMetrics(const Job &job) {
     json += "  \"first_step\": " + std::to_string(job.startStep) + ",\n";
   if (!t.checkpointMs.empty())
     json += "  \"checkpoint_stall_ms\": " + jsonArray(t.checkpointMs) + ",\n";
+  json += "  \"rank_busy_ms\": " + jsonArray(t.rankBusyMs) + ",\n";
+  json += "  \"rank_memory_bytes\": " + jsonArray(t.rankArenaBytes) + ",\n";
   json += "  \"tokens_per_s\": " +
           jsonNumber(median > 0 ? tokens / median * 1e3 : NAN) + "\n";
   json += "}\n";

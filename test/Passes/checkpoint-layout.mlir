@@ -6,7 +6,7 @@
 // rank 0 alone.
 // CHECK-LABEL: func.func @grid
 // CHECK: px.parameter "w"
-// CHECK-SAME: px.checkpoint = {device = 0 : i64, fragments = [array<i64: 0, 1, 0, 0, 4, 3>, array<i64: 1, 0, 0, 0, 4, 3>, array<i64: 2, 1, 4, 0, 3, 3>, array<i64: 3, 0, 4, 0, 3, 3>], kind = "parameter", logical_shape = array<i64: 7, 3>}
+// CHECK-SAME: px.checkpoint = {device = 0 : i64, fragments = [array<i64: 0, 1, 0, 0, 4, 3>, array<i64: 1, 0, 0, 0, 4, 3>, array<i64: 2, 1, 4, 0, 3, 3>, array<i64: 3, 0, 4, 0, 3, 3>], kind = "parameter", logical_shape = array<i64: 7, 3>, name = "w"}
 // CHECK: px.parameter "w.exp_avg" frozen
 // CHECK-SAME: fragments = [array<i64: 0, 1, 0, 0, 4, 2>, array<i64: 1, 1, 0, 2, 4, 1>, array<i64: 2, 1, 4, 0, 3, 2>, array<i64: 3, 1, 4, 2, 3, 1>], kind = "state"
 // CHECK: px.parameter "mask" frozen
@@ -34,6 +34,24 @@ module attributes {px.pipeline = {micro_batches = 2 : i64, schedule = "interleav
     %a = px.parameter "a" : tensor<4xf32> {px.sbp = #px.sbp<[S(0)]>, px.stage = 0 : i64}
     %b = px.parameter "b" : tensor<f32> {px.sbp = #px.sbp<[B]>, px.stage = 3 : i64}
     return %a, %b : tensor<4xf32>, tensor<f32>
+  }
+}
+
+// -----
+
+// Vocabulary blocks (px.shard) of one tensor on two stages: stored under
+// the tensor's name, their fragments shifted to their rows of it.
+// CHECK-LABEL: func.func @blocks
+// CHECK: px.parameter "head.vocab0"
+// CHECK-SAME: px.checkpoint = {device = 0 : i64, fragments = [array<i64: 0, 1, 0, 0, 2, 3>, array<i64: 1, 1, 2, 0, 2, 3>], kind = "parameter", logical_shape = array<i64: 7, 3>, name = "head"}
+// CHECK: px.parameter "head.vocab1"
+// CHECK-SAME: px.checkpoint = {device = 1 : i64, fragments = [array<i64: 2, 1, 4, 0, 2, 3>, array<i64: 3, 1, 6, 0, 1, 3>], kind = "parameter", logical_shape = array<i64: 7, 3>, name = "head"}
+module attributes {px.pipeline = {micro_batches = 2 : i64, schedule = "1f1b", stages = 2 : i64, virtual_stages = 1 : i64, vocab = "vocab-2"}} {
+  px.mesh @mesh shape = [2]
+  func.func @blocks() -> (tensor<4x3xf32>, tensor<3x3xf32>) {
+    %a = px.parameter "head.vocab0" : tensor<4x3xf32> {px.sbp = #px.sbp<[S(0)]>, px.shard = {of = "head", offsets = array<i64: 0, 0>, shape = array<i64: 7, 3>}, px.stage = 0 : i64}
+    %b = px.parameter "head.vocab1" : tensor<3x3xf32> {px.sbp = #px.sbp<[S(0)]>, px.shard = {of = "head", offsets = array<i64: 4, 0>, shape = array<i64: 7, 3>}, px.stage = 1 : i64}
+    return %a, %b : tensor<4x3xf32>, tensor<3x3xf32>
   }
 }
 

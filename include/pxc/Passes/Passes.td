@@ -150,6 +150,17 @@ def VocabParallel : Pass<"px-vocab-parallel", "mlir::ModuleOp"> {
       of `shards` with the most negative finite value, which changes no
       sum. `shards` defaults to the size of the mesh axis named `model`.
 
+    In a pipeline (`px.pipeline` with several stages, after
+    `px-pipeline-partition`), the output layer is spread over every stage
+    instead (Yeung et al. 2024): stage s holds block s of the vocabulary
+    (nearly equal blocks; a parameter of its own, `px.shard`, when the
+    weight is not shared, else a slice of it) and computes its logits and
+    statistics as `vocab-forward` work; the last stage combines them as
+    `vocab-backward` work, so that autodiff puts the gradients there too.
+    vocab-1 sends each stage's maximum to the last stage and the global one
+    back before the sums; vocab-2 combines every statistic in one round.
+    Needs the 1F1B schedule.
+
     Runs on the global view before autodiff (after `px-append-loss`).
     Ignored labels and every reduction (mean, sum, none) keep their
     meaning.
@@ -185,6 +196,11 @@ def PipelinePartition : Pass<"px-pipeline-partition", "mlir::ModuleOp"> {
     program (lib/Pipeline/Partition.cpp). `px.stage` attributes already on
     ops are constraints; `seed` >= 0 picks random valid cuts instead.
 
+    With `vocab` other than `off`, the output layer (the loss and the
+    `px.linear` that feeds it) is left out of the balance and placed on the
+    last stage: `px-vocab-parallel` spreads it over every stage next, and
+    the schedule gets its vocabulary passes.
+
     Writes `px.stage` and `px.phase = "forward"` on every op (parameters and
     constants take their first user's stage) and the module's `px.pipeline`
     configuration, which the later passes and the targets read.
@@ -200,6 +216,9 @@ def PipelinePartition : Pass<"px-pipeline-partition", "mlir::ModuleOp"> {
            "Micro-batches per step">,
     Option<"schedule", "schedule", "std::string", /*default=*/"\"1f1b\"",
            "Pipeline schedule: gpipe, 1f1b, interleaved or zb-h1">,
+    Option<"vocab", "vocab", "std::string", /*default=*/"\"off\"",
+           "off, or the px-vocab-parallel mode that will spread the output "
+           "layer over every stage">,
     Option<"virtualStages", "virtual-stages", "int64_t", /*default=*/"1",
            "Model chunks per device (interleaved schedule)">,
     Option<"cluster", "cluster", "std::string", /*default=*/"\"dgx-a100\"",

@@ -29,14 +29,14 @@ namespace pxc::pipeline {
 /// VocabBackward are a device's share of the vocabulary layers when they
 /// are spread over every device (Yeung et al. 2024's S and T passes): the
 /// output layer's logits and loss statistics of its vocabulary block, and
-/// their gradients.
+/// their gradients. Numbered in the order a micro-batch goes through them.
 enum class Phase : uint8_t {
   Forward,
+  VocabForward,
+  VocabBackward,
   Backward,
   Weight,
-  Update,
-  VocabForward,
-  VocabBackward
+  Update
 };
 
 /// How the vocabulary layers are spread over the pipeline devices: not at
@@ -92,10 +92,11 @@ struct Task {
 /// The order in which `device` (0..stages-1) runs its tasks in one training
 /// step, or in one inference pass when !config.training (forwards only, no
 /// Update). The configuration must validate(). With vocabulary parallelism,
-/// every device runs VocabForward(k) and then VocabBackward(k) at the point
-/// of its list where, in the plain schedule with uniform stages, the last
-/// stage's Forward(k) has finished (the last stage: right after it), and
-/// always before its own Backward(k): the last stage's Backward(k) waits
+/// 1F1B takes two more warm-up forwards and every device runs
+/// VocabForward(k) at the point of its list where, in the plain schedule
+/// with uniform stages, the last stage's Forward(k) has finished (the last
+/// stage: right after it), VocabBackward(k) where its Forward(k + 1) has,
+/// and both before its own Backward(k): the last stage's Backward(k) waits
 /// for every device's share.
 std::vector<Task> buildSchedule(const ScheduleConfig &config, int device);
 

@@ -48,9 +48,11 @@ struct SimulationInput {
   /// Per device: parameters, gradients, optimizer state. Empty: 0.
   std::vector<double> staticBytes;
   /// With vocabulary parallelism: one round of combining the devices'
-  /// statistics (an all-reduce of per-token values, or of the last hidden
-  /// state's gradient). vocab-1 takes two rounds before VocabBackward and
-  /// one after; vocab-2 one after.
+  /// statistics on the last stage and sending back what depends on them
+  /// (per-token values), or of summing the last hidden state's gradient.
+  /// VocabBackward waits for every device's VocabForward and two rounds
+  /// (vocab-1: the max, then the loss) or one (vocab-2); the last stage's
+  /// Backward for every VocabBackward and one round.
   double vocabRoundSeconds = 0;
 };
 

@@ -53,6 +53,9 @@ struct StageReport {
   /// which also holds the ops that run once per step after the last
   /// micro-batch's gradients are accumulated.
   WorkTime forward, backward, weight, update;
+  /// Per micro-batch, with the output layer spread over the stages: the
+  /// stage's share of it (vocab-forward, vocab-backward work).
+  WorkTime vocabForward, vocabBackward;
   /// Per micro-batch: forward values that backward ops read.
   double activationBytes = 0;
   /// Parameters, optimizer states and gradient accumulators, per rank.

@@ -833,6 +833,15 @@ void ProgramEmitter::emitProgram() {
          << ";\n    s.kind = "
          << quoted(info.getAs<StringAttr>("kind").getValue()) << ";\n";
     }
+    if (auto shard =
+            param.op->getAttrOfType<DictionaryAttr>(PxDialect::kShardAttrName))
+      os << "    s.logicalName = "
+         << quoted(shard.getAs<StringAttr>("of").getValue())
+         << ";\n    s.shardOffsets = "
+         << intList(shard.getAs<DenseI64ArrayAttr>("offsets").asArrayRef())
+         << ";\n    s.logicalShape = "
+         << intList(shard.getAs<DenseI64ArrayAttr>("shape").asArrayRef())
+         << ";\n";
     os << "    p.parameters.push_back(s);\n  }\n";
   }
   for (const RankBuilder &b : builders)

@@ -5,6 +5,8 @@
 #include "pxc/Dialect/Px/PxOps.h"
 #include "pxc/Support/LLVM.h"
 
+#include <map>
+
 using namespace pxc;
 using namespace pxc::px;
 using namespace pxc::cpu_target;
@@ -81,7 +83,9 @@ LogicalResult StageView::verify(Block &body) const {
 
 pipeline::Phase StageView::phaseOf(Operation *op) {
   static_assert(static_cast<int>(Phase::Weight) ==
-                    static_cast<int>(pipeline::Phase::Weight),
+                        static_cast<int>(pipeline::Phase::Weight) &&
+                    static_cast<int>(Phase::VocabBackward) ==
+                        static_cast<int>(pipeline::Phase::VocabBackward),
                 "px and schedule phases are numbered alike");
   return static_cast<pipeline::Phase>(getPhase(op).value_or(Phase::Forward));
 }
@@ -100,7 +104,7 @@ int StageView::taskKey(Operation *op) const {
 }
 
 int StageView::taskKeys() const {
-  return 4 * static_cast<int>(pipelineConfig.virtualStages);
+  return 6 * static_cast<int>(pipelineConfig.virtualStages);
 }
 
 bool StageView::isGated(Operation *op) const {
@@ -112,9 +116,12 @@ DenseMap<Value, int>
 StageView::slots(Block &body, const DenseMap<Operation *, Operation *> &actorOf,
                  const DenseSet<Value> &noBuffer) const {
   DenseMap<Value, int> slots;
+  std::map<int64_t, std::vector<pipeline::Task>> senderTasks;
   // `producer`: the actor that writes the value on this device's compute
   // stream (none for arguments and received values, written ahead).
-  auto consider = [&](Value value, Operation *producer) {
+  // `received`: the transfer that brings it from another device.
+  auto consider = [&](Value value, Operation *producer,
+                      TransferOp received = nullptr) {
     if (noBuffer.contains(value))
       return;
     bool async = !producer;
@@ -146,6 +153,19 @@ StageView::slots(Block &body, const DenseMap<Operation *, Operation *> &actorOf,
       needed = std::max(needed, pipeline::liveSlots(deviceTasks, from.first,
                                                     from.second, reader.first,
                                                     reader.second));
+      if (!received)
+        continue;
+      // The sender runs ahead of this device by as many micro-batches as
+      // it runs its send ahead of its own turn of the reader's phase (the
+      // vocabulary passes run at about the same time on every device).
+      int64_t sender = deviceOf(received.getSrcStage());
+      auto [it, inserted] = senderTasks.try_emplace(sender);
+      if (inserted)
+        it->second = tasksOf(sender);
+      needed = std::max(
+          needed, pipeline::liveSlots(it->second, phaseOf(received),
+                                      chunkOf(received), reader.first,
+                                      reader.second));
     }
     if (async || crosses)
       slots[value] = needed + (async ? 1 : 0);
@@ -162,8 +182,12 @@ StageView::slots(Block &body, const DenseMap<Operation *, Operation *> &actorOf,
       slots[op.getResult(0)] = 1;
       continue;
     }
+    if (receives(&op)) {
+      consider(op.getResult(0), nullptr, cast<TransferOp>(op));
+      continue;
+    }
     for (Value result : op.getResults())
-      consider(result, receives(&op) ? nullptr : actorOf.lookup_or(&op, &op));
+      consider(result, actorOf.lookup_or(&op, &op));
   }
   return slots;
 }

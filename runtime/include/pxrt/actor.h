@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -109,6 +110,9 @@ public:
     int maxSlotsInUse = 0;
     /// The same per register, by register id.
     std::vector<int> registerMaxSlotsInUse;
+    /// Seconds each stream spent in actor bodies (host work; on a device
+    /// stream, the time to enqueue).
+    std::map<std::string, double> busySeconds;
   };
   Stats stats() const;
 

@@ -77,6 +77,12 @@ struct ParameterSpec {
   /// tensor's shape) and "parameter", "state" (optimizer) or "buffer".
   std::vector<int64_t> logicalShape;
   std::string kind = "parameter";
+  /// A block of a larger tensor (a vocabulary block of the output layer
+  /// spread over the pipeline stages): that tensor's name and where the
+  /// block starts in it; `logicalShape` is then the whole tensor's.
+  /// Random initializers and checkpoints see the whole tensor.
+  std::string logicalName;
+  std::vector<int64_t> shardOffsets;
 };
 
 class RankContext;

@@ -1136,8 +1136,48 @@ func.func @name_not_string(%a: tensor<4xf32>) {
 // -----
 
 func.func @unknown_attribute(%a: tensor<4xf32>) {
-  // expected-error @+1 {{unknown px attribute 'px.shard'}}
-  %0 = px.neg %a {px.shard = 0 : i64} : tensor<4xf32>
+  // expected-error @+1 {{unknown px attribute 'px.shards'}}
+  %0 = px.neg %a {px.shards = 0 : i64} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @shard_not_on_parameter(%a: tensor<4xf32>) {
+  // expected-error @+1 {{px.shard must be a dictionary on a px.parameter}}
+  %0 = px.neg %a {px.shard = {of = "w"}} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @shard_rank() {
+  // expected-error @+1 {{px.shard needs {of = name, offsets, shape} of rank 1}}
+  %0 = px.parameter "w.vocab0" : tensor<4xf32> {px.shard = {of = "w", offsets = array<i64: 0, 0>, shape = array<i64: 8>}}
+  return
+}
+
+// -----
+
+func.func @shard_outside() {
+  // expected-error @+1 {{px.shard: dimension 0 of the block lies outside 'w'}}
+  %0 = px.parameter "w.vocab1" : tensor<4xf32> {px.shard = {of = "w", offsets = array<i64: 6>, shape = array<i64: 8>}}
+  return
+}
+
+// -----
+
+func.func @checkpoint_name() {
+  // expected-error @+1 {{px.checkpoint needs the stored tensor's name}}
+  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {kind = "state", device = 0 : i64, logical_shape = array<i64: 4>, fragments = []}}
+  return
+}
+
+// -----
+
+func.func @phase_vocab() {
+  // expected-error @+1 {{px.phase must be}}
+  %0 = px.parameter "w" : tensor<4xf32> {px.phase = "vocab"}
   return
 }
 
@@ -1215,7 +1255,7 @@ func.func @bad_role(%x: tensor<4xi64> {px.role = "inputs"}) {
 // -----
 
 func.func @bad_phase(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{px.phase must be "forward", "backward", "weight" or "update"}}
+  // expected-error @+1 {{px.phase must be "forward", "vocab-forward", "vocab-backward", "backward", "weight" or "update"}}
   %0 = px.exp %x {px.phase = "sideways"} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
@@ -1254,7 +1294,7 @@ func.func @checkpoint_not_on_parameter(%a: tensor<4xf32>) {
 
 func.func @checkpoint_kind() {
   // expected-error @+1 {{px.checkpoint needs kind = "parameter", "state" or "buffer"}}
-  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {kind = "weights", device = 0 : i64, logical_shape = array<i64: 4>, fragments = []}}
+  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {name = "w", kind = "weights", device = 0 : i64, logical_shape = array<i64: 4>, fragments = []}}
   return
 }
 
@@ -1262,7 +1302,7 @@ func.func @checkpoint_kind() {
 
 func.func @checkpoint_logical_rank() {
   // expected-error @+1 {{px.checkpoint needs a logical_shape of rank 1}}
-  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {kind = "state", device = 0 : i64, logical_shape = array<i64: 4, 1>, fragments = []}}
+  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {name = "w", kind = "state", device = 0 : i64, logical_shape = array<i64: 4, 1>, fragments = []}}
   return
 }
 
@@ -1270,7 +1310,7 @@ func.func @checkpoint_logical_rank() {
 
 func.func @checkpoint_fragment_length() {
   // expected-error @+1 {{px.checkpoint needs fragments [rank, primary, offsets..., sizes...]}}
-  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {kind = "state", device = 0 : i64, logical_shape = array<i64: 4>, fragments = [array<i64: 0, 1, 0>]}}
+  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {name = "w", kind = "state", device = 0 : i64, logical_shape = array<i64: 4>, fragments = [array<i64: 0, 1, 0>]}}
   return
 }
 
@@ -1278,6 +1318,6 @@ func.func @checkpoint_fragment_length() {
 
 func.func @checkpoint_device() {
   // expected-error @+1 {{px.checkpoint needs a non-negative integer device}}
-  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {kind = "state", device = -1 : i64, logical_shape = array<i64: 4>, fragments = []}}
+  %0 = px.parameter "w" : tensor<4xf32> {px.checkpoint = {name = "w", kind = "state", device = -1 : i64, logical_shape = array<i64: 4>, fragments = []}}
   return
 }

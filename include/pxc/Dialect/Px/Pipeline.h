@@ -25,7 +25,21 @@ namespace pxc::px {
 /// In the order a micro-batch goes through them (numbered like
 /// pipeline::Phase). Weight is the weight-gradient part of the backward,
 /// split off (px-pipeline-schedule) for zero-bubble schedules.
-enum class Phase { Forward = 0, Backward = 1, Weight = 2, Update = 3 };
+/// VocabForward and VocabBackward are a stage's share of the vocabulary
+/// layers spread over every stage (px-vocab-parallel): Yeung et al.'s S
+/// and T passes.
+enum class Phase {
+  Forward = 0,
+  VocabForward = 1,
+  VocabBackward = 2,
+  Backward = 3,
+  Weight = 4,
+  Update = 5
+};
+
+/// The phase that holds the backward of `phase` work: the vocabulary
+/// passes keep their gradients in VocabBackward.
+Phase backwardPhaseOf(Phase phase);
 
 llvm::StringRef stringifyPhase(Phase phase);
 
@@ -35,6 +49,9 @@ struct PipelineConfig {
   int64_t microBatches = 1;
   int64_t virtualStages = 1;
   std::string schedule = "1f1b";
+  /// "off", or the px-vocab-parallel mode ("vocab-1", "vocab-2") whose
+  /// output layer is spread over every stage.
+  std::string vocab = "off";
 };
 
 std::optional<PipelineConfig> getPipelineConfig(mlir::ModuleOp module);

@@ -34,12 +34,14 @@ def Px_Dialect : Dialect {
     /// The pipeline stage an op runs on (px-pipeline-partition).
     static constexpr ::llvm::StringLiteral kStageAttrName = "px.stage";
     /// The part of a training step an op belongs to: "forward" (when
-    /// absent), "backward" (px-autodiff), "weight" (the weight-gradient
-    /// part of the backward, px-pipeline-schedule), "update"
-    /// (px-apply-optimizer). Pipeline schedules order work by it.
+    /// absent), "vocab-forward" and "vocab-backward" (a stage's share of
+    /// the output layer spread over every stage, px-vocab-parallel),
+    /// "backward" (px-autodiff), "weight" (the weight-gradient part of the
+    /// backward, px-pipeline-schedule), "update" (px-apply-optimizer).
+    /// Pipeline schedules order work by it.
     static constexpr ::llvm::StringLiteral kPhaseAttrName = "px.phase";
     /// On the module: the pipeline configuration, a dictionary
-    /// {stages, micro_batches, schedule, virtual_stages}.
+    /// {stages, micro_batches, schedule, virtual_stages, vocab}.
     static constexpr ::llvm::StringLiteral kPipelineAttrName = "px.pipeline";
     /// On a per-rank function: the linear ranks (row-major over the mesh)
     /// that run it. Values in it have local shapes.
@@ -59,10 +61,15 @@ def Px_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kMeshAttrName = "px.mesh";
     static constexpr ::llvm::StringLiteral kNameAttrName = "px.name";
     /// On a px.parameter (px-checkpoint-layout): how checkpoints store it,
-    /// {kind, device, logical_shape, fragments}; each fragment is
+    /// {name, kind, device, logical_shape, fragments}; each fragment is
     /// [rank, primary, offsets..., sizes...].
     static constexpr ::llvm::StringLiteral kCheckpointAttrName =
         "px.checkpoint";
+    /// On a px.parameter that holds one block of a larger tensor (a
+    /// vocabulary shard of px-vocab-parallel): {of, offsets, shape}, the
+    /// tensor's name and shape and where the block starts. Initializers
+    /// and checkpoints see the whole tensor.
+    static constexpr ::llvm::StringLiteral kShardAttrName = "px.shard";
     /// On a training function's argument: what the program feeds it each
     /// step ("tokens", "labels" from the data; "hyper" from the optimizer
     /// flags and schedule).

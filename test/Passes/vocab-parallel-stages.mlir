@@ -1,0 +1,88 @@
+// RUN: pxc-opt %s --split-input-file --px-vocab-parallel=mode=vocab-2 --verify-diagnostics | FileCheck %s --check-prefix=V2
+// RUN: pxc-opt %s --split-input-file --px-vocab-parallel=mode=vocab-1 --verify-diagnostics | FileCheck %s --check-prefix=V1
+
+// The output layer spread over 2 stages: 5 classes in blocks of 3 and 2,
+// each a parameter of its own (px.shard) with its block of the weight's
+// data, computed on its stage as vocab-forward work; the last stage reads
+// the input once per stage and combines the statistics as vocab-backward
+// work.
+// V2-LABEL: func.func @untied
+// V2: %[[X0:.*]] = px.reshape %arg0 {px.phase = "forward", px.stage = 1 : i64}
+// V2: %[[X1:.*]] = px.reshape %arg0 {px.phase = "forward", px.stage = 1 : i64}
+// V2: %[[W0:.*]] = px.parameter "head.vocab0" : tensor<3x2xf32> init = dense<{{\[\[}}0.000000e+00, 1.000000e+00], [2.000000e+00, 3.000000e+00], [4.000000e+00, 5.000000e+00]]> : tensor<3x2xf32> {px.phase = "vocab-forward", px.shard = {of = "head", offsets = array<i64: 0, 0>, shape = array<i64: 5, 2>}, px.stage = 0 : i64}
+// V2: px.linear %[[X0]], %[[W0]] {px.phase = "vocab-forward", px.stage = 0 : i64, transpose_w}
+// V2: %[[W1:.*]] = px.parameter "head.vocab1" : tensor<2x2xf32> init = dense<{{\[\[}}6.000000e+00, 7.000000e+00], [8.000000e+00, 9.000000e+00]]> : tensor<2x2xf32> {px.phase = "vocab-forward", px.shard = {of = "head", offsets = array<i64: 3, 0>, shape = array<i64: 5, 2>}, px.stage = 1 : i64}
+// V2: px.linear %[[X1]], %[[W1]] {px.phase = "vocab-forward", px.stage = 1 : i64, transpose_w}
+// Block 1's class ids start at 3.
+// V2: px.constant {px.phase = "vocab-forward", px.stage = 1 : i64} dense<3> : tensor<i64>
+// V2: px.concat {{.*}} {axis = 1 : i64, px.phase = "vocab-backward", px.stage = 1 : i64} : (tensor<4x1xf32>, tensor<4x1xf32>) -> tensor<4x2xf32>
+// V2: %[[LOSS:.*]] = px.div {{.*}} {px.phase = "vocab-backward", px.stage = 1 : i64}
+// V2: return %[[LOSS]]
+// V2-NOT: px.cross_entropy
+// vocab-1: only the maxima in the vocab-forward work; the global one comes
+// back for the sums.
+// V1-LABEL: func.func @untied
+// V1: px.reduce max {{.*}} {px.phase = "vocab-forward", px.stage = 0 : i64}
+// V1: px.reduce max {{.*}} {px.phase = "vocab-forward", px.stage = 1 : i64}
+// V1: px.reduce max {{.*}} {px.phase = "vocab-backward", px.stage = 1 : i64}
+// V1: px.exp {{.*}} {px.phase = "vocab-backward", px.stage = 0 : i64}
+// V1: px.exp {{.*}} {px.phase = "vocab-backward", px.stage = 1 : i64}
+module attributes {px.pipeline = {micro_batches = 2 : i64, schedule = "1f1b", stages = 2 : i64, virtual_stages = 1 : i64}} {
+  func.func @untied(%x: tensor<4x2xf32>, %y: tensor<4xi64>) -> tensor<f32> {
+    %w = px.parameter "head" : tensor<5x2xf32> init = dense<[[0.0, 1.0], [2.0, 3.0], [4.0, 5.0], [6.0, 7.0], [8.0, 9.0]]> : tensor<5x2xf32> {px.phase = "forward", px.stage = 1 : i64}
+    %l = px.linear %x, %w {px.phase = "forward", px.stage = 1 : i64, transpose_w} : (tensor<4x2xf32>, tensor<5x2xf32>) -> tensor<4x5xf32>
+    %0 = px.cross_entropy %l, %y {px.phase = "forward", px.stage = 1 : i64} : (tensor<4x5xf32>, tensor<4xi64>) -> tensor<f32>
+    return %0 : tensor<f32>
+  }
+}
+
+// -----
+
+// A weight the embedding shares stays on its stage and sends slices of
+// itself, as forward work.
+// V2-LABEL: func.func @tied
+// V2: px.slice %[[W:.*]] offsets = [0, 0] sizes = [3, 2] strides = [1, 1] {px.phase = "forward", px.stage = 0 : i64}
+// V2: px.slice %[[W]] offsets = [3, 0] sizes = [2, 2] strides = [1, 1] {px.phase = "forward", px.stage = 0 : i64}
+// V2-NOT: px.shard
+module attributes {px.pipeline = {micro_batches = 2 : i64, schedule = "1f1b", stages = 2 : i64, virtual_stages = 1 : i64}} {
+  func.func @tied(%ids: tensor<4xi64>, %y: tensor<4xi64>) -> tensor<f32> {
+    %w = px.parameter "wte" : tensor<5x2xf32> {px.phase = "forward", px.stage = 0 : i64}
+    %x = px.gather %w[%ids] {axis = 0 : i64, px.phase = "forward", px.stage = 0 : i64} : (tensor<5x2xf32>, tensor<4xi64>) -> tensor<4x2xf32>
+    %h = px.tanh %x {px.phase = "forward", px.stage = 1 : i64} : tensor<4x2xf32>
+    %l = px.linear %h, %w {px.phase = "forward", px.stage = 1 : i64, transpose_w} : (tensor<4x2xf32>, tensor<5x2xf32>) -> tensor<4x5xf32>
+    %0 = px.cross_entropy %l, %y {px.phase = "forward", px.stage = 1 : i64} : (tensor<4x5xf32>, tensor<4xi64>) -> tensor<f32>
+    return %0 : tensor<f32>
+  }
+}
+
+// -----
+
+module attributes {px.pipeline = {micro_batches = 4 : i64, schedule = "interleaved", stages = 2 : i64, virtual_stages = 2 : i64}} {
+  func.func @interleaved(%l: tensor<4x5xf32>, %y: tensor<4xi64>) -> tensor<f32> {
+    // expected-error @+1 {{cannot spread the output layer over the pipeline stages under the 'interleaved' schedule: vocabulary passes need --schedule=1f1b}}
+    %0 = px.cross_entropy %l, %y {px.phase = "forward", px.stage = 3 : i64} : (tensor<4x5xf32>, tensor<4xi64>) -> tensor<f32>
+    return %0 : tensor<f32>
+  }
+}
+
+// -----
+
+module attributes {px.pipeline = {micro_batches = 2 : i64, schedule = "1f1b", stages = 2 : i64, virtual_stages = 1 : i64}} {
+  func.func @no_linear(%l: tensor<4x5xf32>, %y: tensor<4xi64>) -> tensor<f32> {
+    // expected-error @+1 {{cannot spread the output layer over the pipeline stages: its logits do not come from a px.linear alone}}
+    %0 = px.cross_entropy %l, %y {px.phase = "forward", px.stage = 1 : i64} : (tensor<4x5xf32>, tensor<4xi64>) -> tensor<f32>
+    return %0 : tensor<f32>
+  }
+}
+
+// -----
+
+module attributes {px.pipeline = {micro_batches = 2 : i64, schedule = "1f1b", stages = 4 : i64, virtual_stages = 1 : i64}} {
+  func.func @few_classes(%x: tensor<4x2xf32>, %y: tensor<4xi64>) -> tensor<f32> {
+    %w = px.parameter "head" : tensor<3x2xf32> {px.phase = "forward", px.stage = 3 : i64}
+    %l = px.linear %x, %w {px.phase = "forward", px.stage = 3 : i64, transpose_w} : (tensor<4x2xf32>, tensor<3x2xf32>) -> tensor<4x3xf32>
+    // expected-error @+1 {{has 3 classes, fewer than the 4 pipeline stages it would be spread over}}
+    %0 = px.cross_entropy %l, %y {px.phase = "forward", px.stage = 3 : i64} : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<f32>
+    return %0 : tensor<f32>
+  }
+}
