@@ -45,8 +45,8 @@ checkpointOf(ParameterOp param, ArrayRef<int64_t> meshShape, int64_t device) {
   Builder b(param.getContext());
   // A block of a larger tensor is stored as part of it.
   StringRef name = param.getName();
-  if (auto shard = param->getAttrOfType<DictionaryAttr>(
-          PxDialect::kShardAttrName)) {
+  if (auto shard =
+          param->getAttrOfType<DictionaryAttr>(PxDialect::kShardAttrName)) {
     name = shard.getAs<StringAttr>("of").getValue();
     ArrayRef<int64_t> offsets =
         shard.getAs<DenseI64ArrayAttr>("offsets").asArrayRef();

@@ -247,8 +247,8 @@ static FailureOr<Value> blockOfValue(OpBuilder &b, Value value, int64_t dim,
   if (!param || !value.hasOneUse()) {
     SmallVector<int64_t> offsets(type.getRank(), 0), strides(type.getRank(), 1);
     offsets[dim] = offset;
-    Operation *slice = SliceOp::create(b, loc, blockType, value, offsets, shape,
-                                       strides);
+    Operation *slice =
+        SliceOp::create(b, loc, blockType, value, offsets, shape, strides);
     // Sent with the owner's forward work, which every stage's vocabulary
     // passes follow (sent in its vocab-forward work, it would tie stage s's
     // S(k) to the owner's, which may come after the owner's T(k - 1)); its
@@ -262,17 +262,16 @@ static FailureOr<Value> blockOfValue(OpBuilder &b, Value value, int64_t dim,
   if (failed(init))
     return failure();
   auto block = ParameterOp::create(
-      b, loc, blockType,
-      (param.getName() + ".vocab" + Twine(index)).str(), param.getFrozen(),
-      init->value_or(Attribute()));
+      b, loc, blockType, (param.getName() + ".vocab" + Twine(index)).str(),
+      param.getFrozen(), init->value_or(Attribute()));
   SmallVector<int64_t> offsets(type.getRank(), 0);
   offsets[dim] = offset;
-  block->setAttr(PxDialect::kShardAttrName,
-                 b.getDictionaryAttr(
-                     {b.getNamedAttr("of", param.getNameAttr()),
-                      b.getNamedAttr("offsets", b.getDenseI64ArrayAttr(offsets)),
-                      b.getNamedAttr("shape",
-                                     b.getDenseI64ArrayAttr(type.getShape()))}));
+  block->setAttr(
+      PxDialect::kShardAttrName,
+      b.getDictionaryAttr(
+          {b.getNamedAttr("of", param.getNameAttr()),
+           b.getNamedAttr("offsets", b.getDenseI64ArrayAttr(offsets)),
+           b.getNamedAttr("shape", b.getDenseI64ArrayAttr(type.getShape()))}));
   setStage(block, stage);
   setPhase(block, Phase::VocabForward);
   return block.getResult();
@@ -285,8 +284,7 @@ namespace {
 class Spreader {
 public:
   Spreader(CrossEntropyOp op, OutputLayer &layer, int64_t stages)
-      : op(op), layer(layer), stages(stages), b(op), loss(b, op),
-        vb(b, op) {
+      : op(op), layer(layer), stages(stages), b(op), loss(b, op), vb(b, op) {
     lead = llvm::to_vector(op.getLabels().getType().getShape());
     elt = op.getLogits().getType().getElementType();
   }
@@ -312,12 +310,23 @@ public:
   }
 
 private:
+  /// Places the ops built during its lifetime on `stage`, in `phase`.
+  class Placing {
+  public:
+    Placing(Operation *at, int64_t stage, Phase phase)
+        : at(at), before(at->getPrevNode()), stage(stage), phase(phase) {}
+    ~Placing() { markBuiltOps(before, at, phase, stage); }
+
+  private:
+    Operation *at, *before;
+    int64_t stage;
+    Phase phase;
+  };
+
   /// Builds with `make` and places what it built on `stage`, in `phase`.
   template <typename F> Value placed(int64_t stage, Phase phase, F make) {
-    Operation *before = op->getPrevNode();
-    Value value = make();
-    markBuiltOps(before, op, phase, stage);
-    return value;
+    Placing placing(op, stage, phase);
+    return make();
   }
 
   LogicalResult buildLogits(int64_t s, Value input) {
@@ -371,8 +380,8 @@ private:
       columns.push_back(vb.reshape(v, column));
     SmallVector<int64_t> all(lead);
     all.push_back(stages);
-    return ConcatOp::create(b, vb.loc, RankedTensorType::get(all, elt),
-                            columns, static_cast<int64_t>(lead.size()));
+    return ConcatOp::create(b, vb.loc, RankedTensorType::get(all, elt), columns,
+                            static_cast<int64_t>(lead.size()));
   }
 
   /// vocab-2: each stage's max, sum of exponentials and label logit,
@@ -380,16 +389,15 @@ private:
   Value oneRound() {
     int64_t k = static_cast<int64_t>(lead.size()), last = stages - 1;
     SmallVector<Value> maxes, sums, targets;
-    for (int64_t s = 0; s < stages; ++s)
-      placed(s, Phase::VocabForward, [&] {
-        maxes.push_back(vb.reduce(ReduceKind::max, logits[s], {k}, true));
-        sums.push_back(vb.reduce(ReduceKind::sum,
-                                 vb.unary("exp", vb.sub(logits[s], maxes[s])),
-                                 {k}, false));
-        targets.push_back(vb.reduce(ReduceKind::sum,
-                                    vb.mul(logits[s], onehot(s)), {k}, false));
-        return targets.back();
-      });
+    for (int64_t s = 0; s < stages; ++s) {
+      Placing placing(op, s, Phase::VocabForward);
+      maxes.push_back(vb.reduce(ReduceKind::max, logits[s], {k}, true));
+      sums.push_back(vb.reduce(ReduceKind::sum,
+                               vb.unary("exp", vb.sub(logits[s], maxes[s])),
+                               {k}, false));
+      targets.push_back(
+          vb.reduce(ReduceKind::sum, vb.mul(logits[s], onehot(s)), {k}, false));
+    }
     return placed(last, Phase::VocabBackward, [&] {
       Value m = gather(maxes);
       Value global = vb.reduce(ReduceKind::max, m, {k}, true);
@@ -414,18 +422,17 @@ private:
     Value global = placed(last, Phase::VocabBackward, [&] {
       SmallVector<int64_t> column(lead);
       column.push_back(1);
-      return vb.reshape(
-          vb.reduce(ReduceKind::max, gather(maxes), {k}, false), column);
+      return vb.reshape(vb.reduce(ReduceKind::max, gather(maxes), {k}, false),
+                        column);
     });
-    for (int64_t s = 0; s < stages; ++s)
-      placed(s, Phase::VocabBackward, [&] {
-        Value shifted = vb.sub(logits[s], global);
-        sums.push_back(
-            vb.reduce(ReduceKind::sum, vb.unary("exp", shifted), {k}, false));
-        targets.push_back(vb.reduce(ReduceKind::sum,
-                                    vb.mul(shifted, onehot(s)), {k}, false));
-        return targets.back();
-      });
+    for (int64_t s = 0; s < stages; ++s) {
+      Placing placing(op, s, Phase::VocabBackward);
+      Value shifted = vb.sub(logits[s], global);
+      sums.push_back(
+          vb.reduce(ReduceKind::sum, vb.unary("exp", shifted), {k}, false));
+      targets.push_back(
+          vb.reduce(ReduceKind::sum, vb.mul(shifted, onehot(s)), {k}, false));
+    }
     return placed(last, Phase::VocabBackward, [&] {
       Value sum = vb.reduce(ReduceKind::sum, gather(sums), {k}, false);
       return vb.sub(vb.unary("log", sum),
@@ -466,8 +473,9 @@ static LogicalResult spread(CrossEntropyOp op, StringRef mode,
   if (failed(spreader.build(mode)))
     return failure();
   Operation *weight = layer->linear.getWeight().getDefiningOp();
-  Operation *bias =
-      layer->linear.getBias() ? layer->linear.getBias().getDefiningOp() : nullptr;
+  Operation *bias = layer->linear.getBias()
+                        ? layer->linear.getBias().getDefiningOp()
+                        : nullptr;
   op.erase();
   for (ReshapeOp reshape : llvm::reverse(layer->reshapes))
     reshape.erase();
@@ -505,8 +513,7 @@ struct VocabParallelPass : pxc::impl::VocabParallelBase<VocabParallelPass> {
     int64_t count = shardCount(getOperation(), shards);
     SmallVector<CrossEntropyOp> losses;
     getOperation().walk([&](CrossEntropyOp op) { losses.push_back(op); });
-    std::optional<PipelineConfig> pipeline =
-        getPipelineConfig(getOperation());
+    std::optional<PipelineConfig> pipeline = getPipelineConfig(getOperation());
     if (!pipeline || pipeline->stages == 1) {
       for (CrossEntropyOp op : losses)
         decompose(op, mode, count);

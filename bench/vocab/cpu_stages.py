@@ -7,10 +7,11 @@ the last stage (off) and spread over every stage (vocab-1, vocab-2).
 
 The model (examples/gpt/export_gpt.py): 8 layers, embedding 128, 4 heads,
 sequence 64, vocabulary 32768 (untied), 1F1B over 8 micro-batches of 1
-sequence. Each stage is one rank (a thread of one process). Per rank, the
-program's --metrics give the median compute time per step (time in its
-actors' work, not waiting) and the bytes of its memory plan; the script
-prints them with their max/min ratios and the median step time.
+sequence. Each stage is one rank (a thread of one process; OpenBLAS on
+one thread per call). Per rank, the program's --metrics give the median
+compute time per step (CPU time in its actors' work, not waiting) and the
+bytes of its memory plan; the script prints them with their max/min ratios
+and the median step time (4 ranks on however many cores the host has).
 """
 import argparse
 import json
@@ -55,6 +56,7 @@ def main():
                    "--micro-batches=8", f"--vocab-parallel={mode}", "-o", out]
             run(cmd)
             metrics = os.path.join(tmp, f"{mode}.json")
+            os.environ["OPENBLAS_NUM_THREADS"] = "1"
             run([os.path.join(out, "model"), f"--data={tokens}",
                  f"--steps={a.steps}", "--quiet", f"--metrics={metrics}"])
             with open(metrics) as f:

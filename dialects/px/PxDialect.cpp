@@ -260,9 +260,9 @@ static LogicalResult verifyShard(Operation *op, Attribute attr) {
                            << type.getRank();
   for (int64_t d = 0; d < type.getRank(); ++d)
     if (offsets[d] < 0 || offsets[d] + type.getDimSize(d) > shape[d])
-      return op->emitError() << "px.shard: dimension " << d
-                             << " of the block lies outside '"
-                             << of.getValue() << "'";
+      return op->emitError()
+             << "px.shard: dimension " << d << " of the block lies outside '"
+             << of.getValue() << "'";
   return success();
 }
 

@@ -127,8 +127,7 @@ double Replay::ready(const Task &task, int stage) {
     // first takes the global max there and back.
     double all = allDevices(Phase::VocabForward, k);
     int rounds = input.config.vocab == VocabMode::OneRound ? 1 : 2;
-    return all == kNotDone ? kNotDone
-                           : all + rounds * input.vocabRoundSeconds;
+    return all == kNotDone ? kNotDone : all + rounds * input.vocabRoundSeconds;
   }
   case Phase::Weight:
     return end(Phase::Backward, stage, k);

@@ -16,9 +16,9 @@
 #include "pxrt/actor.h"
 
 #include <algorithm>
-#include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <mutex>
 #include <new>
@@ -73,7 +73,7 @@ struct ActorGraph::Impl {
     std::vector<int> schedule;
     bool scheduled = false;
     size_t next = 0;
-    /// Time in actor bodies this run(); written by the stream's thread.
+    /// CPU time in actor bodies this run(); written by the stream's thread.
     double busySeconds = 0;
   };
 
@@ -252,11 +252,17 @@ struct ActorGraph::Impl {
             });
       }
     } completeLater{this, id};
-    auto begin = std::chrono::steady_clock::now();
+    double begin = threadSeconds();
     actor.body(*actor.context);
-    actor.stream->busySeconds += std::chrono::duration<double>(
-                                     std::chrono::steady_clock::now() - begin)
-                                     .count();
+    actor.stream->busySeconds += threadSeconds() - begin;
+  }
+
+  /// CPU time of the calling thread: unlike wall time, not inflated when
+  /// more ranks share a host than it has cores.
+  static double threadSeconds() {
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + 1e-9 * now.tv_nsec;
   }
 
   void completed(int id, std::exception_ptr failure) {

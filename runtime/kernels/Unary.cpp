@@ -16,8 +16,10 @@ template <typename C> C wrapNeg(C x) {
 }
 
 /// op(x) in the compute type C: the vectorizable versions for f32, libm's
-/// for f64.
-template <UnaryOp Op, typename C> C apply(C x) {
+/// for f64. Inlined into each ISA clone of the loops: called, it ran at
+/// the baseline ISA with a libm call per std::fma (a quarter of a step
+/// whose loss is written as reductions over 32k classes).
+template <UnaryOp Op, typename C> PXRT_MATH_INLINE C apply(C x) {
   constexpr bool f32 = std::is_same_v<C, float>;
   if constexpr (Op == UnaryOp::Neg) {
     if constexpr (std::is_integral_v<C>)

@@ -79,11 +79,10 @@ RankCheckpoints::RankCheckpoints(const Program &program, const RankClass &cls,
     std::vector<pxc::ckpt::Fragment> all;
     try {
       // A block has no padding of its own.
-      all = pxc::ckpt::fragments(spec.tensor.shape,
-                                 spec.shardOffsets.empty() ? spec.logicalShape
-                                                           : spec.tensor.shape,
-                                 tensorSbp(spec.tensor, program.mesh.size()),
-                                 program.mesh, cls.stage);
+      all = pxc::ckpt::fragments(
+          spec.tensor.shape,
+          spec.shardOffsets.empty() ? spec.logicalShape : spec.tensor.shape,
+          tensorSbp(spec.tensor, program.mesh.size()), program.mesh, cls.stage);
     } catch (const std::invalid_argument &e) {
       throw std::runtime_error("parameter '" + spec.tensor.name +
                                "' cannot be checkpointed: " + e.what());
@@ -125,8 +124,8 @@ void RankCheckpoints::load(const std::string &dir) {
                                "' (" + spec.kind + ")");
     if (stored->shape != h.stored.shape || stored->dtype != h.stored.dtype)
       throw std::runtime_error(
-          dir + ": tensor '" + h.stored.name + "' is " + stored->dtype +
-          " " + io::shapeString(stored->shape) + " there, this program has " +
+          dir + ": tensor '" + h.stored.name + "' is " + stored->dtype + " " +
+          io::shapeString(stored->shape) + " there, this program has " +
           h.stored.dtype + " " + io::shapeString(h.stored.shape));
     if (pxc::ckpt::isEmpty(h.fragment))
       continue;

@@ -93,8 +93,8 @@ void initializeParameter(const ParameterSpec &spec, const Box &box,
   case ParameterSpec::Init::Uniform: {
     // A block draws the values of its place in the whole tensor.
     bool block = !spec.shardOffsets.empty();
-    uint64_t stream = splitmix64(
-        seed ^ hashName(block ? spec.logicalName : t.name));
+    uint64_t stream =
+        splitmix64(seed ^ hashName(block ? spec.logicalName : t.name));
     Box at = box;
     for (size_t d = 0; block && d < at.offsets.size(); ++d)
       at.offsets[d] += spec.shardOffsets[d];

@@ -939,8 +939,8 @@ void runRank(Job &job, int rank, Communicator &world) {
     checkpoints->wait();
   }
   if (training)
-    gatherRankLoad(*training, busy, static_cast<double>(cls->arenaBytes),
-                   world, stream);
+    gatherRankLoad(*training, busy, static_cast<double>(cls->arenaBytes), world,
+                   stream);
   if (job.options.time && rank == 0) {
     std::sort(times.begin(), times.end());
     std::printf("step time: median %.3f ms over %zu steps\n",

@@ -2,7 +2,7 @@
 // RUN: pxc-opt %s --split-input-file --px-pipeline-partition="stages=4 schedule=gpipe micro-batches=8" | FileCheck %s --check-prefix=FOUR
 
 // Four equal layers: two per stage; parameters follow their first user.
-// CHECK: module attributes {px.pipeline = {micro_batches = 1 : i64, schedule = "1f1b", stages = 2 : i64, virtual_stages = 1 : i64}}
+// CHECK: module attributes {px.pipeline = {micro_batches = 1 : i64, schedule = "1f1b", stages = 2 : i64, virtual_stages = 1 : i64, vocab = "off"}}
 // CHECK-LABEL: func.func @main
 // CHECK: px.parameter "w0" {{.*}} {px.phase = "forward", px.stage = 0 : i64}
 // CHECK: px.parameter "w1" {{.*}} {px.phase = "forward", px.stage = 0 : i64}
@@ -11,7 +11,7 @@
 // CHECK-COUNT-4: {px.phase = "forward", px.stage = 0 : i64}
 // CHECK-COUNT-4: {px.phase = "forward", px.stage = 1 : i64}
 // CHECK: return
-// FOUR: module attributes {px.pipeline = {micro_batches = 8 : i64, schedule = "gpipe", stages = 4 : i64, virtual_stages = 1 : i64}}
+// FOUR: module attributes {px.pipeline = {micro_batches = 8 : i64, schedule = "gpipe", stages = 4 : i64, virtual_stages = 1 : i64, vocab = "off"}}
 // FOUR-LABEL: func.func @main
 // FOUR-COUNT-2: {px.phase = "forward", px.stage = 0 : i64}
 // FOUR-COUNT-2: {px.phase = "forward", px.stage = 1 : i64}

@@ -162,10 +162,10 @@ StageView::slots(Block &body, const DenseMap<Operation *, Operation *> &actorOf,
       auto [it, inserted] = senderTasks.try_emplace(sender);
       if (inserted)
         it->second = tasksOf(sender);
-      needed = std::max(
-          needed, pipeline::liveSlots(it->second, phaseOf(received),
-                                      chunkOf(received), reader.first,
-                                      reader.second));
+      needed =
+          std::max(needed, pipeline::liveSlots(it->second, phaseOf(received),
+                                               chunkOf(received), reader.first,
+                                               reader.second));
     }
     if (async || crosses)
       slots[value] = needed + (async ? 1 : 0);

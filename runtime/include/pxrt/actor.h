@@ -110,8 +110,9 @@ public:
     int maxSlotsInUse = 0;
     /// The same per register, by register id.
     std::vector<int> registerMaxSlotsInUse;
-    /// Seconds each stream spent in actor bodies (host work; on a device
-    /// stream, the time to enqueue).
+    /// CPU seconds each stream's thread spent in actor bodies (host work;
+    /// on a device stream, the time to enqueue; a library's own worker
+    /// threads, such as a multi-threaded GEMM's, are not counted).
     std::map<std::string, double> busySeconds;
   };
   Stats stats() const;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <thread>
 
@@ -563,6 +564,33 @@ TEST(ActorGraph, FailureOnOneRankStopsThePeersThroughAbort) {
   } catch (const std::runtime_error &e) {
     EXPECT_STREQ(e.what(), "rank 1 died");
   }
+}
+
+TEST(ActorGraph, StatsCountCpuTimeInBodiesNotWaits) {
+  ActorGraph graph(8);
+  int r = graph.addRegister("r", 8, 1, 0);
+  // Spins for 30 ms of its thread's CPU time, however loaded the host.
+  graph.addActor("spin", "compute", {}, {r}, [](ActContext &ctx) {
+    auto cpu = [] {
+      timespec now{};
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+      return now.tv_sec + 1e-9 * now.tv_nsec;
+    };
+    double end = cpu() + 0.03;
+    int64_t spins = 0;
+    while (cpu() < end)
+      ++spins;
+    writePiece(ctx.outputs[0], spins);
+  });
+  graph.addActor("sleep", "io", {r}, {}, [](ActContext &) { sleepMs(30); });
+  graph.run(2);
+  ActorGraph::Stats stats = graph.stats();
+  EXPECT_GE(stats.busySeconds["compute"], 0.06);
+  EXPECT_LT(stats.busySeconds["io"], 0.02);
+  // Per run().
+  graph.run(1);
+  EXPECT_GE(graph.stats().busySeconds["compute"], 0.03);
+  EXPECT_LT(graph.stats().busySeconds["compute"], 0.06);
 }
 
 } // namespace
