@@ -2,8 +2,9 @@
 # Builds, on a machine without a GPU, everything bench/cuda/gpu_check.sh
 # runs on one: the CUDA kernel tests, the example GPT's training and forward
 # programs for both targets (f32 and bf16 products), and the 124M-parameter
-# GPT training steps of the benchmark. Takes about 20 minutes on 2 cores
-# (nvcc on the large program is most of it). Output: build/gpu-check (with build/lib, what a GPU session
+# GPT training steps of the benchmark. The large programs take long (42
+# minutes for the f32 one on 2 busy cores, nvcc's host compile most of it);
+# more cores help. Output: build/gpu-check (with build/lib, what a GPU session
 # carries; see docs/cuda.md).
 #
 #   bench/cuda/prepare.sh            # sm_80 and sm_90
