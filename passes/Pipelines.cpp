@@ -65,6 +65,14 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
+  if (!options.computeType.empty()) {
+    // Products in bf16/f16 (forward and backward), f32 master weights.
+    MixedPrecisionOptions mixed;
+    mixed.computeType = options.computeType;
+    pm.addPass(createMixedPrecision(mixed));
+    // One cast per weight, not one per product.
+    pm.addPass(createCSEPass());
+  }
   if (pipelined) {
     // Places what the steps above (and their cleanup) left unplaced and
     // routes values between stages; after the last pass that may merge

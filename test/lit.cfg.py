@@ -33,3 +33,7 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
+
+# pxc was built with the CUDA target (nvcc, cuBLAS and NCCL were found).
+if config.pxc_enable_cuda.upper() in ("ON", "TRUE", "1", "YES"):
+    config.available_features.add("cuda")

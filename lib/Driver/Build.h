@@ -17,6 +17,12 @@ namespace pxc {
 std::string buildExecutable(llvm::StringRef source, llvm::StringRef output,
                             llvm::StringRef extraFlags);
 
+/// buildExecutable for --target=cuda: nvcc compiles the CUDA `source` for
+/// the comma-separated compute capabilities `architectures` ("80,90") and
+/// links libpxrt_cuda and libpxrt.
+std::string buildCudaExecutable(llvm::StringRef source, llvm::StringRef output,
+                                llvm::StringRef extraFlags,
+                                llvm::StringRef architectures);
 /// Writes `path` (atomically): the mesh, every rank class with its ranks and
 /// arena bytes, the SBP of every input, output and parameter, and the
 /// collectives with their mesh axes and bytes per rank.

@@ -23,6 +23,7 @@
 #include "pxc/Simulator/Simulator.h"
 #include "pxc/Support/LLVM.h"
 #include "pxc/Target/Cpu/EmitCpp.h"
+#include "pxc/Target/Cuda/EmitCuda.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -175,6 +176,17 @@ struct Options {
       cl::desc("Extra flags for the C++ compiler that builds OUT/model "
                "(default -O2; e.g. -O0 to build faster, -march=native)"),
       cl::cat(pxcCategory)};
+  cl::opt<std::string> target{
+      "target",
+      cl::desc("What the program runs on: cpu (OUT/model.cpp, the host "
+               "compiler) or cuda (OUT/model.cu, nvcc, one GPU per rank; "
+               "docs/cuda.md)"),
+      cl::init("cpu"), cl::cat(pxcCategory)};
+  cl::opt<std::string> cudaArch{
+      "cuda-arch",
+      cl::desc("With --target=cuda: the GPU architectures OUT/model is "
+               "compiled for (default 80,90: A100 and H100)"),
+      cl::init("80,90"), cl::cat(pxcCategory)};
   cl::opt<bool> locations{
       "locations",
       cl::desc("Print source locations (ONNX node names) in emitted IR"),
@@ -184,8 +196,9 @@ struct Options {
                         cl::cat(pxcCategory)};
   cl::opt<std::string> computeType{
       "compute-type",
-      cl::desc("With `pxc simulate`: arithmetic of the matrix products (f32, "
-               "tf32, bf16, f16; default: their element type). bf16 and f16 "
+      cl::desc("Arithmetic of the matrix products. Programs: f32 or bf16 "
+               "(f32 master weights, docs/cuda.md). `pxc simulate`: f32, "
+               "tf32, bf16, f16 (default: their element type); bf16 and f16 "
                "also count f32 activations and their communication at 2 "
                "bytes (mixed precision)"),
       cl::cat(pxcCategory)};
@@ -378,8 +391,12 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   train.decaySteps = opts.decaySteps;
   train.weightDecay = opts.weightDecay;
   train.clipNorm = opts.clipNorm;
+  bool cuda = opts.target == "cuda";
+  if (!cuda && opts.target != "cpu")
+    return fail("--target must be cpu or cuda, not '" + opts.target + "'");
   auto printSource = [&](llvm::raw_ostream &os) {
-    return emitCpuProgram(module, os, train);
+    return cuda ? emitCudaProgram(module, os, train)
+                : emitCpuProgram(module, os, train);
   };
   if (emit != "mlir" && emit != "source" && emit != "plan" && emit != "exe")
     return fail("--emit must be mlir, source, plan or exe, not '" + emit + "'");
@@ -397,12 +414,15 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   if (emit == "mlir")
     return writeFile(opts.output, "model.mlir", printMlir, path);
   if (emit == "source" || emit == "exe")
-    if (failed(writeFile(opts.output, "model.cpp", printSource, path)))
+    if (failed(writeFile(opts.output, cuda ? "model.cu" : "model.cpp",
+                         printSource, path)))
       return failure();
   if (emit == "exe") {
     SmallString<256> executable(opts.output);
     llvm::sys::path::append(executable, "model");
-    std::string error = buildExecutable(path, executable, opts.cxxFlags);
+    std::string error = cuda ? buildCudaExecutable(path, executable,
+                                                   opts.cxxFlags, opts.cudaArch)
+                             : buildExecutable(path, executable, opts.cxxFlags);
     if (!error.empty())
       return fail(error);
   }
@@ -517,8 +537,13 @@ LogicalResult checkSimulateFlags(const Options &opts) {
   if (opts.simulate && opts.emit.getNumOccurrences())
     return fail("pxc simulate writes trace.json, timeline.svg and "
                 "simulation.json; --emit is for compiling");
-  if (!opts.simulate && opts.computeType.getNumOccurrences())
-    return fail("--compute-type needs `pxc simulate`");
+  if (!opts.simulate && !opts.computeType.empty() &&
+      opts.computeType != "f32" && opts.computeType != "bf16")
+    return fail("--compute-type: programs compute in f32 or bf16, not '" +
+                opts.computeType + "'" +
+                (opts.computeType == "f16"
+                     ? " (f16 training needs loss scaling, which pxc lacks)"
+                     : ""));
   return success();
 }
 
@@ -574,6 +599,9 @@ LogicalResult run(const Options &opts) {
   pipeline.schedule = opts.schedule.getValue();
   pipeline.virtualStages = opts.virtualStages.getValue();
   pipeline.vocabParallel = opts.vocabParallel.getValue();
+  // `pxc simulate` counts the compute type in its cost model instead.
+  if (!opts.simulate && opts.computeType != "f32")
+    pipeline.computeType = opts.computeType.getValue();
   buildParallelizePipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return failure();

@@ -1062,8 +1062,13 @@ int runMain(int argc, char **argv, const Program &program) {
       job.training = setUpTraining(job.options, program);
     job.outputs.resize(program.outputs.size());
 
+    if (program.deviceMemory && !job.options.save.empty())
+      throw UsageError("--save: checkpoints of device (CUDA) programs are "
+                       "not supported yet");
     std::unique_ptr<Communicator> mpi;
-    if (job.options.comm != "local")
+    if (program.createWorld)
+      mpi = program.createWorld(job.options.timeout);
+    else if (job.options.comm != "local")
       mpi = createMpiWorld();
     if (job.options.comm == "mpi" && !mpi)
       throw UsageError("--comm=mpi: not started by mpirun (or libpxrt was "

@@ -88,6 +88,27 @@ def ApplyOptimizer : Pass<"px-apply-optimizer", "mlir::ModuleOp"> {
   ];
 }
 
+def MixedPrecision : Pass<"px-mixed-precision", "mlir::ModuleOp"> {
+  let summary = "Run matrix products in bf16 or f16, everything else in f32";
+  let description = [{
+    Mixed precision with f32 master weights: every f32 `px.matmul` and
+    `px.linear` (forward and, after `px-autodiff`, backward) reads its
+    operands cast to `compute-type` and produces that type, cast back to
+    f32; parameters, optimizer states and every other op stay f32. A GEMM
+    then runs on tensor cores with f32 accumulation (cuBLAS) and rounds its
+    result once. The casts take the stage and phase of their product; CSE
+    afterwards keeps one cast per weight.
+
+    ```
+    pxc-opt --px-mixed-precision=compute-type=bf16 model.mlir
+    ```
+  }];
+  let options = [
+    Option<"computeType", "compute-type", "std::string",
+           /*default=*/"\"bf16\"", "bf16 or f16">,
+  ];
+}
+
 def Autodiff : Pass<"px-autodiff", "mlir::ModuleOp"> {
   let summary = "Append the reverse-mode gradient of the loss to every function";
   let description = [{

@@ -62,6 +62,11 @@ struct ParallelizeOptions
       *this, "vocab-parallel",
       llvm::cl::desc("With train: off, vocab-1 or vocab-2 (px-vocab-parallel)"),
       llvm::cl::init("off")};
+  Option<std::string> computeType{
+      *this, "compute-type",
+      llvm::cl::desc("Matrix products in bf16 or f16 with f32 master "
+                     "weights (px-mixed-precision); empty: the model's types"),
+      llvm::cl::init("")};
   Option<int64_t> seed{
       *this, "seed",
       llvm::cl::desc("Random valid SBP plan and stage cuts with this seed "

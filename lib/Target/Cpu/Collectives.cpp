@@ -71,8 +71,7 @@ LogicalResult cpu_target::emitCollective(Operation *op,
            << "  comm.allGather(" << in << ".data, " << out << ".data, counts, "
            << in << ".type, a.stream);\n"
            << "} else {\n"
-           << "  auto buffer = std::make_shared<std::vector<char>>("
-           << bytes(out) << ");\n"
+           << "  auto buffer = scratch(" << bytes(out) << ");\n"
            << "  comm.allGather(" << in << ".data, buffer->data(), counts, "
            << in << ".type, a.stream);\n"
            << "  TensorView target = " << out << ";\n"
@@ -90,8 +89,7 @@ LogicalResult cpu_target::emitCollective(Operation *op,
            << ".data, counts, " << in << ".type, "
            << reduceOp(scatter.getReduce()) << ", a.stream);\n"
            << "} else {\n"
-           << "  auto buffer = std::make_shared<std::vector<char>>("
-           << bytes(in) << ");\n"
+           << "  auto buffer = scratch(" << bytes(in) << ");\n"
            << "  packChunks(" << in << ", " << dim << ", p, buffer->data());\n"
            << "  comm.reduceScatter(buffer->data(), " << out
            << ".data, counts, " << in << ".type, "
@@ -104,10 +102,8 @@ LogicalResult cpu_target::emitCollective(Operation *op,
         int64_t src = all.getSrcDim(), dst = all.getDstDim();
         emitCounts(os, "sendCounts", in, dst);
         emitCounts(os, "recvCounts", out, src);
-        os << "auto send = std::make_shared<std::vector<char>>(" << bytes(in)
-           << ");\n"
-           << "auto recv = std::make_shared<std::vector<char>>(" << bytes(out)
-           << ");\n"
+        os << "auto send = scratch(" << bytes(in) << ");\n"
+           << "auto recv = scratch(" << bytes(out) << ");\n"
            << "packChunks(" << in << ", " << dst << ", p, send->data());\n"
            << "comm.allToAll(send->data(), sendCounts, recv->data(), "
               "recvCounts, "

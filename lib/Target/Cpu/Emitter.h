@@ -3,10 +3,13 @@
 #ifndef PXC_LIB_TARGET_CPU_EMITTER_H
 #define PXC_LIB_TARGET_CPU_EMITTER_H
 
+#include "pxc/Target/Cpu/EmitCpp.h"
+
 #include "mlir/IR/Block.h"
 #include "mlir/IR/Operation.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <optional>
 #include <string>
 
 namespace pxc::cpu_target {
@@ -59,6 +62,16 @@ llvm::SmallVector<Unit> formUnits(mlir::Block &body);
 /// transposed layout directly.
 void foldViews(llvm::SmallVectorImpl<Unit> &units, bool shareViews);
 
+/// The C++ expression of an elementwise `op` on scalar operands `x`; null
+/// if `op` does not fuse.
+std::optional<std::string> scalarExpr(mlir::Operation *op,
+                                      llvm::ArrayRef<std::string> x);
+
+/// Element strides of a value of `shape` broadcast to `result` (numpy
+/// alignment from the right; size-1 dims get stride 0).
+llvm::SmallVector<int64_t> broadcastStrides(llvm::ArrayRef<int64_t> shape,
+                                            llvm::ArrayRef<int64_t> result);
+
 /// Writes the loop nest of a fused unit to `os` as a function `name` whose
 /// parameters point to its external operands and its result, and returns
 /// the statement that calls it from an actor body (`a`, the ActContext, in
@@ -67,6 +80,41 @@ void foldViews(llvm::SmallVectorImpl<Unit> &units, bool shareViews);
 std::string emitFusedLoop(const Unit &unit, llvm::StringRef name,
                           llvm::function_ref<std::string(mlir::Value)> pointer,
                           llvm::raw_ostream &os);
+
+/// What the CPU and the CUDA target write differently; the rest of a
+/// program (actor graphs, schedules, the Program) is the same text.
+class TargetFlavor {
+public:
+  virtual ~TargetFlavor() = default;
+  /// Includes, `using namespace` of the kernels and the helpers the rest
+  /// calls: fmax_nan/fmin_nan (in fused loops), bindActor(ctx, arena, body)
+  /// and scratch(bytes) (a shared buffer with data()).
+  virtual void emitPrelude(llvm::raw_ostream &os) const = 0;
+  /// The statement that declares `arena` (what bindActor takes) in a
+  /// builder whose memory plan needs `bytes`.
+  virtual std::string declareArena(int64_t bytes) const = 0;
+  /// The pointer an actor uses for an embedded constant (`array`, `bytes`
+  /// long).
+  virtual std::string constant(llvm::StringRef array,
+                               llvm::StringRef bytes) const = 0;
+  /// An input actor's statement filling a.outputs[0] (`bytes`).
+  virtual std::string loadInput(unsigned index, int64_t bytes) const = 0;
+  /// An output actor's statement handing `pointer` (`bytes`) over.
+  virtual std::string storeOutput(unsigned index, const std::string &pointer,
+                                  int64_t bytes) const = 0;
+  /// Statements that finish makeProgram()'s `Program p`.
+  virtual std::string programSetup() const { return ""; }
+  /// As emitFusedLoop.
+  virtual std::string
+  emitFusedLoop(const Unit &unit, llvm::StringRef name,
+                llvm::function_ref<std::string(mlir::Value)> pointer,
+                llvm::raw_ostream &os) const = 0;
+};
+
+/// emitCpuProgram with the text of another target.
+mlir::LogicalResult emitProgram(mlir::ModuleOp module, llvm::raw_ostream &os,
+                                const TrainFlagDefaults &train,
+                                const TargetFlavor &flavor);
 
 } // namespace pxc::cpu_target
 

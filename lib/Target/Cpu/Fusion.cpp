@@ -21,8 +21,8 @@ using namespace pxc::cpu_target;
 /// The C++ expression of `op` on scalar operands; null if `op` does not fuse.
 /// Transcendentals call pxrt/math.h, as the unfused kernels do: the same
 /// bits, and loops that vectorize.
-static std::optional<std::string> scalarExpr(Operation *op,
-                                             ArrayRef<std::string> x) {
+std::optional<std::string> cpu_target::scalarExpr(Operation *op,
+                                                  ArrayRef<std::string> x) {
   auto call = [&](StringRef fn) { return (fn + "(" + x[0] + ")").str(); };
   return llvm::TypeSwitch<Operation *, std::optional<std::string>>(op)
       .Case([&](AddOp) { return x[0] + " + " + x[1]; })
@@ -131,8 +131,8 @@ SmallVector<Unit> cpu_target::formUnits(Block &body) {
 
 /// Element strides of a value of `shape` broadcast to `result` (numpy
 /// alignment from the right; size-1 dims get stride 0).
-static SmallVector<int64_t> broadcastStrides(ArrayRef<int64_t> shape,
-                                             ArrayRef<int64_t> result) {
+SmallVector<int64_t> cpu_target::broadcastStrides(ArrayRef<int64_t> shape,
+                                                  ArrayRef<int64_t> result) {
   SmallVector<int64_t> strides(result.size(), 0);
   int64_t stride = 1;
   for (int64_t d = shape.size() - 1, r = result.size() - 1; d >= 0; --d, --r) {

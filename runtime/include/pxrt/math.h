@@ -31,7 +31,10 @@
 #endif
 
 // Inlined into every loop (and ISA clone) that calls them, so they vectorize.
-#if defined(__GNUC__)
+#if defined(__CUDACC__)
+// Device code too: the CUDA target's kernels get the CPU's bits.
+#define PXRT_MATH_INLINE __host__ __device__ __forceinline__
+#elif defined(__GNUC__)
 #define PXRT_MATH_INLINE inline __attribute__((always_inline))
 #else
 #define PXRT_MATH_INLINE inline

@@ -119,6 +119,11 @@ struct Program {
   /// synthetic data then needs a file instead).
   int64_t vocab = 0;
   TrainDefaults train;
+  /// Device programs (the CUDA target): the job's communicator, one rank
+  /// per process (NCCL), instead of local threads or MPI; and parameters
+  /// that live in device memory, which --save cannot read yet.
+  std::unique_ptr<Communicator> (*createWorld)(double timeoutSeconds) = nullptr;
+  bool deviceMemory = false;
 };
 
 /// What a rank's builder and actors use at run time.
