@@ -107,7 +107,7 @@ SmallVector<Unit> cpu_target::formUnits(Block &body) {
     }
     if (joined.empty()) {
       unitOf[&op] = units.size();
-      units.push_back({{&op}});
+      units.emplace_back().ops.push_back(&op);
       continue;
     }
     // Merge the joined loops (in program order) and end them with `op`.

@@ -107,9 +107,12 @@ TEST(Device, OneGpuPerLocalRank) {
 }
 
 TEST(ArenaMirror, SlotsKeepTheirOffsets) {
-  char host[256];
+  // A 256-byte arena inside a larger buffer, so that the addresses just
+  // outside it are valid pointers.
+  char buffer[512] = {};
+  char *host = buffer + 128;
   char *device = reinterpret_cast<char *>(0x7000000000);
-  ArenaMirror mirror(host, device, sizeof host);
+  ArenaMirror mirror(host, device, 256);
   EXPECT_EQ(mirror.toDevice(host), device);
   EXPECT_EQ(mirror.toDevice(host + 64), device + 64);
   // An empty slot at the end.
