@@ -94,7 +94,13 @@ public:
         ReduceKind::sum, vb.mul(blocks, onehot({shards, per})), {k + 1}, false);
     SmallVector<int64_t> stats(lead);
     stats.push_back(shards);
-    Value maxes = vb.reshape(max, stats);
+    return combineBlocks(vb.reshape(max, stats), sums, targets);
+  }
+
+  /// The per-row loss from each block's max, sum of exponentials (shifted
+  /// by its max) and label logit, all [lead..., blocks].
+  Value combineBlocks(Value maxes, Value sums, Value targets) {
+    int64_t k = static_cast<int64_t>(lead.size());
     Value global = vb.reduce(ReduceKind::max, maxes, {k}, true);
     Value sum = vb.reduce(ReduceKind::sum,
                           vb.mul(sums, vb.unary("exp", vb.sub(maxes, global))),
@@ -223,7 +229,7 @@ blockInit(ParameterOp param, int64_t dim, int64_t offset, int64_t size) {
   if (dense.isSplat())
     return std::optional<Attribute>(dense.resizeSplat(blockType));
   SmallVector<Attribute> values;
-  auto all = llvm::to_vector(dense.getValues<Attribute>());
+  auto all = dense.getValues<Attribute>();
   int64_t rows = type.getDimSize(dim);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t r = offset; r < offset + size; ++r)
@@ -399,14 +405,8 @@ private:
           vb.reduce(ReduceKind::sum, vb.mul(logits[s], onehot(s)), {k}, false));
     }
     return placed(last, Phase::VocabBackward, [&] {
-      Value m = gather(maxes);
-      Value global = vb.reduce(ReduceKind::max, m, {k}, true);
-      Value sum = vb.reduce(
-          ReduceKind::sum,
-          vb.mul(gather(sums), vb.unary("exp", vb.sub(m, global))), {k}, false);
-      Value lse = vb.add(vb.unary("log", sum), vb.reshape(global, lead));
-      return vb.sub(lse,
-                    vb.reduce(ReduceKind::sum, gather(targets), {k}, false));
+      Value m = gather(maxes), e = gather(sums), t = gather(targets);
+      return loss.combineBlocks(m, e, t);
     });
   }
 

@@ -196,16 +196,17 @@ void PlanCoster::costTransfer(TransferOp transfer, Phase part) {
   // The vocabulary passes' inputs (the last hidden state, a shared
   // weight's blocks) arrive for the reading stage's share; their statistics
   // and gradients travel in the rounds the schedule waits for.
-  bool feedsVocabPasses =
-      llvm::all_of(transfer->getUsers(), [](Operation *user) {
-        return getPhase(user) == Phase::VocabForward;
-      });
   if (part == Phase::VocabForward || part == Phase::VocabBackward) {
     plan.input.vocabRoundSeconds =
         std::max(plan.input.vocabRoundSeconds, 2 * seconds);
     return;
   }
-  if (part == Phase::Forward && feedsVocabPasses) {
+  auto feedsVocabPasses = [&] {
+    return llvm::all_of(transfer->getUsers(), [](Operation *user) {
+      return getPhase(user) == Phase::VocabForward;
+    });
+  };
+  if (part == Phase::Forward && feedsVocabPasses()) {
     work(dst, Phase::VocabForward).collectives += seconds;
     return;
   }

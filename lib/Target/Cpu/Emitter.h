@@ -67,6 +67,16 @@ void foldViews(llvm::SmallVectorImpl<Unit> &units, bool shareViews);
 std::optional<std::string> scalarExpr(mlir::Operation *op,
                                       llvm::ArrayRef<std::string> x);
 
+/// The C++ scalar type of a fused value's elements ("float" or "bool").
+const char *scalarType(mlir::Value value);
+
+/// Writes `unit`'s ops as one statement each on scalars, at `indent`; its
+/// external operands are named in `names` on entry, which gains the ops'
+/// results. Returns the name of the last op's result.
+std::string emitScalarChain(const Unit &unit, llvm::StringRef indent,
+                            llvm::DenseMap<mlir::Value, std::string> &names,
+                            llvm::raw_ostream &os);
+
 /// Element strides of a value of `shape` broadcast to `result` (numpy
 /// alignment from the right; size-1 dims get stride 0).
 llvm::SmallVector<int64_t> broadcastStrides(llvm::ArrayRef<int64_t> shape,

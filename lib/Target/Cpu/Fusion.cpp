@@ -142,10 +142,25 @@ SmallVector<int64_t> cpu_target::broadcastStrides(ArrayRef<int64_t> shape,
   return strides;
 }
 
-static const char *scalarType(Value value) {
+const char *cpu_target::scalarType(Value value) {
   return cast<RankedTensorType>(value.getType()).getElementType().isInteger(1)
              ? "bool"
              : "float";
+}
+
+std::string cpu_target::emitScalarChain(const Unit &unit, StringRef indent,
+                                        DenseMap<Value, std::string> &names,
+                                        llvm::raw_ostream &os) {
+  for (auto [k, op] : llvm::enumerate(unit.ops)) {
+    SmallVector<std::string> operands;
+    for (Value operand : op->getOperands())
+      operands.push_back(names.lookup(operand));
+    std::string result = "t" + std::to_string(k);
+    os << indent << "const " << scalarType(op->getResult(0)) << " " << result
+       << " = " << *scalarExpr(op, operands) << ";\n";
+    names[op->getResult(0)] = result;
+  }
+  return names.lookup(unit.ops.back()->getResult(0));
 }
 
 std::string cpu_target::emitFusedLoop(const Unit &unit, StringRef name,
@@ -200,17 +215,8 @@ std::string cpu_target::emitFusedLoop(const Unit &unit, StringRef name,
        << " = " << names[value] << "[" << index << "];\n";
     names[value] = "v_" + names[value];
   }
-  for (auto [k, op] : llvm::enumerate(unit.ops)) {
-    SmallVector<std::string> operands;
-    for (Value operand : op->getOperands())
-      operands.push_back(names.lookup(operand));
-    std::string result = "t" + std::to_string(k);
-    os << indent << "  const " << scalarType(op->getResult(0)) << " " << result
-       << " = " << *scalarExpr(op, operands) << ";\n";
-    names[op->getResult(0)] = result;
-  }
-  os << indent << "  out[" << at << "] = " << names.lookup(root->getResult(0))
-     << ";\n"
+  std::string result = emitScalarChain(unit, indent + "  ", names, os);
+  os << indent << "  out[" << at << "] = " << result << ";\n"
      << indent << "}\n}\n";
   return call;
 }

@@ -26,12 +26,6 @@ using namespace pxc::cpu_target;
 
 namespace {
 
-const char *scalarType(Value value) {
-  return cast<RankedTensorType>(value.getType()).getElementType().isInteger(1)
-             ? "bool"
-             : "float";
-}
-
 /// A fused chain as two kernels (scalar, and float4 when the result's last
 /// dim is a multiple of 4) and the host function that launches one of
 /// them; returns the actor's call of that function.
@@ -111,16 +105,7 @@ std::string emitFusedKernel(const Unit &unit, StringRef name,
          << element(in) << ";\n";
       names[in.value] = v;
     }
-    for (auto [k, op] : llvm::enumerate(unit.ops)) {
-      SmallVector<std::string> operands;
-      for (Value operand : op->getOperands())
-        operands.push_back(names.lookup(operand));
-      std::string result = "t" + std::to_string(k);
-      os << indent << "const " << scalarType(op->getResult(0)) << " " << result
-         << " = " << *scalarExpr(op, operands) << ";\n";
-      names[op->getResult(0)] = result;
-    }
-    return names.lookup(root->getResult(0));
+    return emitScalarChain(unit, indent, names, os);
   };
 
   os << "\n__global__ void __launch_bounds__(256) " << name << "_scalar("
