@@ -38,7 +38,12 @@ static LogicalResult accumulateResults(func::FuncOp func,
              << " is not a float tensor; only the loss and gradients can be "
                 "accumulated over micro-batches";
     auto acc = AccumulateOp::create(b, value.getLoc(), value, microBatches);
-    setPhase(acc, Phase::Backward);
+    // With the backward of its producer: an input embedding block's
+    // gradient comes after the backward.
+    Phase phase = Phase::Backward;
+    if (Operation *def = value.getDefiningOp())
+      phase = std::max(phase, getPhase(def).value_or(Phase::Backward));
+    setPhase(acc, phase);
     if (std::optional<int64_t> stage = getValueStage(value))
       setStage(acc, *stage);
     result.set(acc);

@@ -6,7 +6,9 @@ micro-batches, 8 pipeline stages on A100s (dgx-a100), bf16 matrix products,
 1F1B; vocabularies of 32k, 64k, 128k and 256k. For each, with the output
 layer on the last stage (off) and spread over every stage (vocab-1,
 vocab-2), prints pxc's predicted MFU, per-stage peak memory and the max/min
-ratio of per-device busy time and peak memory, beside the paper's measured
+ratio of per-device busy time, peak memory and static memory (parameters,
+gradients, optimizer states: what the vocabulary layers add to; 1F1B's
+activations make the rest of the peak), beside the paper's measured
 figures (baseline: Megatron's uniform layer split with the vocabulary
 layers on the first and last stage).
 
@@ -37,7 +39,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         print(f"{'vocab':>7} {'mode':>8} {'MFU':>6} {'paper':>6} "
               f"{'peak GiB per device':<48} {'paper':>6} {'busy max/min':>12} "
-              f"{'memory max/min':>14}")
+              f"{'memory max/min':>14} {'static max/min':>14}")
         for vocab in map(int, a.vocabs.split(",")):
             model = os.path.join(tmp, f"gpt-{vocab}.mlir")
             with open(model, "w") as f:
@@ -59,13 +61,15 @@ def main():
                     sim = json.load(f)
                 peaks = [d["peakBytes"] / 2**30 for d in sim["devices"]]
                 busy = [d["busySeconds"] for d in sim["devices"]]
+                static = [d["staticBytes"] for d in sim["devices"]]
                 paper = PAPER.get((vocab, mode))
                 print(f"{vocab:>7} {mode:>8} {100 * sim['mfu']:>5.1f}% "
                       f"{(f'{paper[0]:.1f}%' if paper else '-'):>6} "
                       f"{' '.join(f'{p:.1f}' for p in peaks):<48} "
                       f"{(f'{paper[1]:.1f}' if paper else '-'):>6} "
                       f"{max(busy) / min(busy):>12.3f} "
-                      f"{max(peaks) / min(peaks):>14.2f}")
+                      f"{max(peaks) / min(peaks):>14.2f} "
+                      f"{max(static) / min(static):>14.3f}")
         print(f"\ncommand (per vocabulary and mode): {' '.join(cmd)}")
 
 

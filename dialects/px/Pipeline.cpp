@@ -12,6 +12,8 @@ using namespace pxc::px;
 
 StringRef px::stringifyPhase(Phase phase) {
   switch (phase) {
+  case Phase::EmbedForward:
+    return "embed-forward";
   case Phase::Forward:
     return "forward";
   case Phase::VocabForward:
@@ -22,6 +24,8 @@ StringRef px::stringifyPhase(Phase phase) {
     return "backward";
   case Phase::Weight:
     return "weight";
+  case Phase::EmbedBackward:
+    return "embed-backward";
   case Phase::Update:
     return "update";
   }
@@ -29,9 +33,16 @@ StringRef px::stringifyPhase(Phase phase) {
 }
 
 Phase px::backwardPhaseOf(Phase phase) {
-  return phase == Phase::VocabForward || phase == Phase::VocabBackward
-             ? Phase::VocabBackward
-             : Phase::Backward;
+  switch (phase) {
+  case Phase::VocabForward:
+  case Phase::VocabBackward:
+    return Phase::VocabBackward;
+  case Phase::EmbedForward:
+  case Phase::EmbedBackward:
+    return Phase::EmbedBackward;
+  default:
+    return Phase::Backward;
+  }
 }
 
 std::optional<PipelineConfig> px::getPipelineConfig(ModuleOp module) {
@@ -99,6 +110,10 @@ std::optional<Phase> px::getPhase(Operation *op) {
   auto phase = op->getAttrOfType<StringAttr>(PxDialect::kPhaseAttrName);
   if (!phase)
     return std::nullopt;
+  if (phase.getValue() == "embed-forward")
+    return Phase::EmbedForward;
+  if (phase.getValue() == "embed-backward")
+    return Phase::EmbedBackward;
   if (phase.getValue() == "vocab-forward")
     return Phase::VocabForward;
   if (phase.getValue() == "vocab-backward")
@@ -173,7 +188,7 @@ void px::inferPipelinePlacement(Block &block) {
         if (Operation *def = operand.getDefiningOp())
           if (std::optional<Phase> p = getPhase(def))
             phase = later(phase, static_cast<int64_t>(*p));
-      setPhase(&op, static_cast<Phase>(phase.value_or(0)));
+      setPhase(&op, phase ? static_cast<Phase>(*phase) : Phase::Forward);
     }
     if (isa<TransferOp>(op) || getStage(&op))
       continue;

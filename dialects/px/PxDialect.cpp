@@ -285,12 +285,14 @@ static LogicalResult verifyCommonAttr(Operation *op, NamedAttribute attr) {
   if (name == PxDialect::kPhaseAttrName) {
     auto phase = dyn_cast<StringAttr>(attr.getValue());
     if (!phase ||
-        !llvm::is_contained({"forward", "vocab-forward", "vocab-backward",
-                             "backward", "weight", "update"},
+        !llvm::is_contained({"embed-forward", "forward", "vocab-forward",
+                             "vocab-backward", "backward", "weight",
+                             "embed-backward", "update"},
                             phase.getValue()))
       return op->emitError()
-             << "px.phase must be \"forward\", \"vocab-forward\", "
-                "\"vocab-backward\", \"backward\", \"weight\" or \"update\"";
+             << "px.phase must be \"embed-forward\", \"forward\", "
+                "\"vocab-forward\", \"vocab-backward\", \"backward\", "
+                "\"weight\", \"embed-backward\" or \"update\"";
     return success();
   }
   if (name == PxDialect::kNameAttrName) {

@@ -196,15 +196,19 @@ double LinearOp::getComputeFlops() {
 void AddOp::getSbpSignatures(SmallVectorImpl<SbpSignature> &signatures) {
   addElementwiseSplits(*this, signatures);
   add(signatures, {psum(), psum()}, {psum()});
-  // A replicated addend shifts every rank's candidate maximum alike.
-  add(signatures, {pmax(), bcast()}, {pmax()});
-  add(signatures, {bcast(), pmax()}, {pmax()});
+  // A replicated addend shifts every rank's candidate maximum alike; not
+  // an integer one, whose padding (the type's lowest value) would wrap.
+  if (isFloat(getResult())) {
+    add(signatures, {pmax(), bcast()}, {pmax()});
+    add(signatures, {bcast(), pmax()}, {pmax()});
+  }
 }
 
 void SubOp::getSbpSignatures(SmallVectorImpl<SbpSignature> &signatures) {
   addElementwiseSplits(*this, signatures);
   add(signatures, {psum(), psum()}, {psum()});
-  add(signatures, {pmax(), bcast()}, {pmax()});
+  if (isFloat(getResult()))
+    add(signatures, {pmax(), bcast()}, {pmax()});
 }
 
 void MulOp::getSbpSignatures(SmallVectorImpl<SbpSignature> &signatures) {

@@ -57,6 +57,10 @@ const char *pxc::pipeline::toString(Phase phase) {
     return "S";
   case Phase::VocabBackward:
     return "T";
+  case Phase::EmbedForward:
+    return "E";
+  case Phase::EmbedBackward:
+    return "G";
   }
   return "?";
 }
@@ -157,56 +161,119 @@ void interleaved(Builder &b, int p, int m, int v, int device, bool training) {
     backward(i);
 }
 
-/// Inserts VocabForward(k), VocabBackward(k) into each device's list of
-/// 1F1B with two more warm-up forwards: S(k) before the first task that
-/// starts, in the nominal timeline, once the last stage's Forward(k) has
-/// ended (on the last stage: right after it), T(k) once its Forward(k + 1)
-/// has, and both before Backward(k). T(k) waits for every device's S(k)
-/// and the statistics' round trip to the last stage; the extra warm-up
-/// forwards give the last stage forwards to run meanwhile, and while the
-/// devices run their T(k), which its Backward(k) waits for. (One extra
-/// forward left a 31% bubble in the paper's 8-stage setup, two leave 9%;
-/// bench/results/2026-11-26-vocab-sim.md.)
-std::vector<Task> withVocabTasks(int device, int m,
+/// When each device's tasks start in `timeline`, in list order.
+std::vector<std::vector<double>> startsOf(const SimulationResult &timeline,
+                                          int p) {
+  std::vector<std::vector<double>> starts(p);
+  for (const TaskEvent &event : timeline.events)
+    starts[event.device].push_back(event.start);
+  return starts;
+}
+
+/// Nominal times: uniform stages (F = 1, B = 2), free sends and vocabulary
+/// tasks.
+SimulationResult nominalTimeline(const ScheduleConfig &config,
                                  const std::vector<std::vector<Task>> &lists) {
+  SimulationInput nominal{config, {}, {}, {}, {}};
+  nominal.stageCosts.assign(config.stages, TaskCost{1, 2, 0, 0});
+  return simulate(nominal, lists);
+}
+
+/// Inserts VocabForward(k) and VocabBackward(k) into every device's list
+/// of 1F1B with two more warm-up forwards (without its Update tasks): S(k)
+/// before the first task that starts, in the nominal timeline of those
+/// lists, once the last stage's Forward(k) has ended (on the last stage:
+/// right after it), T(k) once its Forward(k + 1) has, and both before
+/// Backward(k). T(k) waits for every device's S(k) and the statistics'
+/// round trip to the last stage; the extra warm-up forwards give the last
+/// stage forwards to run meanwhile, and while the devices run their T(k),
+/// which its Backward(k) waits for. (One extra forward left a 31% bubble in
+/// the paper's 8-stage setup, two leave 9%;
+/// bench/results/2026-11-26-vocab-sim.md.)
+std::vector<std::vector<Task>>
+withOutputLayerTasks(int m, const std::vector<std::vector<Task>> &lists) {
   int p = static_cast<int>(lists.size());
-  // The nominal timeline: uniform stages (F = 1, B = 2), free sends.
-  SimulationInput nominal{{ScheduleKind::OneFOneB, p, m}, {}, {}, {}, {}};
-  nominal.stageCosts.assign(p, TaskCost{1, 2, 0, 0});
-  SimulationResult timeline = simulate(nominal, lists);
-  std::vector<double> lastForwardEnd(m + 1, 0), starts;
-  for (const TaskEvent &event : timeline.events) {
+  SimulationResult timeline =
+      nominalTimeline({ScheduleKind::OneFOneB, p, m}, lists);
+  std::vector<std::vector<double>> starts = startsOf(timeline, p);
+  std::vector<double> lastForwardEnd(m + 1, 0);
+  for (const TaskEvent &event : timeline.events)
     if (event.device == p - 1 && event.task.phase == Phase::Forward)
       lastForwardEnd[event.task.microBatch] = event.end;
-    if (event.device == device)
-      starts.push_back(event.start);
-  }
   lastForwardEnd[m] = lastForwardEnd[m - 1];
   // T(k) waits for every device's S(k) and the last stage's combination:
   // one forward later. (Two later, with the same warm-up, deadlocks: the
   // last stage's Backward(k) would come first.)
   const int tLag = 1;
+  std::vector<std::vector<Task>> out(p);
+  for (int device = 0; device < p; ++device) {
+    const std::vector<Task> &tasks = lists[device];
+    int s = 0, t = 0;
+    auto due = [&](int k, size_t i, double at) {
+      return k < m &&
+             (i == tasks.size() || starts[device][i] >= at ||
+              (tasks[i].phase == Phase::Backward && tasks[i].microBatch >= k));
+    };
+    for (size_t i = 0; i <= tasks.size(); ++i) {
+      for (bool more = true; more;) {
+        more = false;
+        if (due(s, i, lastForwardEnd[s])) {
+          out[device].push_back({Phase::VocabForward, s++, 0});
+          more = true;
+        }
+        if (t < s && due(t, i, lastForwardEnd[std::min(t + tLag, m)])) {
+          out[device].push_back({Phase::VocabBackward, t++, 0});
+          more = true;
+        }
+      }
+      if (i < tasks.size() && tasks[i].phase != Phase::Update)
+        out[device].push_back(tasks[i]);
+    }
+  }
+  return out;
+}
+
+/// Inserts EmbedForward(k) into `device`'s list before the first task that
+/// starts, in the nominal timeline of the lists with every E first, two
+/// units (a backward) before the first device's Forward(k), which sums
+/// every device's E(k), starts; EmbedBackward(k) and Update(k) before the
+/// first one that starts three units (a forward and a backward) after its
+/// Backward(k), which sends G(k) its input, has ended. No task before them
+/// waits for what they wait for, and what waits for them comes later in
+/// that timeline: the lists run as the timeline does.
+std::vector<Task> withEmbedTasks(const ScheduleConfig &config, int device,
+                                 std::vector<std::vector<Task>> lists) {
+  int p = config.stages, m = config.microBatches;
+  for (std::vector<Task> &tasks : lists)
+    for (int k = m - 1; k >= 0; --k)
+      tasks.insert(tasks.begin(), {Phase::EmbedForward, k, 0});
+  SimulationResult timeline = nominalTimeline(config, lists);
+  std::vector<double> firstForwardStart(m, 0), firstBackwardEnd(m, 0);
+  for (const TaskEvent &event : timeline.events) {
+    if (event.device != 0)
+      continue;
+    if (event.task.phase == Phase::Forward)
+      firstForwardStart[event.task.microBatch] = event.start;
+    if (event.task.phase == Phase::Backward)
+      firstBackwardEnd[event.task.microBatch] = event.end;
+  }
+  std::vector<double> starts = startsOf(timeline, p)[device];
   const std::vector<Task> &tasks = lists[device];
   std::vector<Task> out;
-  int s = 0, t = 0;
-  auto due = [&](int k, size_t i, double at) {
-    return k < m &&
-           (i == tasks.size() || starts[i] >= at ||
-            (tasks[i].phase == Phase::Backward && tasks[i].microBatch >= k));
-  };
-  for (size_t i = 0; i <= tasks.size(); ++i) {
-    for (bool more = true; more;) {
-      more = false;
-      if (due(s, i, lastForwardEnd[s])) {
-        out.push_back({Phase::VocabForward, s++, 0});
-        more = true;
-      }
-      if (t < s && due(t, i, lastForwardEnd[std::min(t + tLag, m)])) {
-        out.push_back({Phase::VocabBackward, t++, 0});
-        more = true;
-      }
+  // Slack for the sends, and for real times drifting from nominal ones:
+  // without the lag, a G that waits for a late backward stalls its device
+  // (the paper's setup at 32k lost 2 points of MFU).
+  const double lead = 2, lag = 3;
+  int e = 0, g = 0;
+  for (size_t i = m; i <= tasks.size(); ++i) {
+    bool end = i == tasks.size();
+    for (; e < m && (end || starts[i] >= firstForwardStart[e] - lead); ++e)
+      out.push_back({Phase::EmbedForward, e, 0});
+    for (; g < m && (end || starts[i] >= firstBackwardEnd[g] + lag); ++g) {
+      out.push_back({Phase::EmbedBackward, g, 0});
+      out.push_back({Phase::Update, g, 0});
     }
-    if (i < tasks.size())
+    if (!end)
       out.push_back(tasks[i]);
   }
   return out;
@@ -236,7 +303,7 @@ std::vector<Task> pxc::pipeline::buildSchedule(const ScheduleConfig &config,
       oneFOneB(each, p, m, d, /*extraLag=*/2);
       lists[d] = std::move(each.tasks);
     }
-    return withVocabTasks(device, m, lists);
+    return withEmbedTasks(config, device, withOutputLayerTasks(m, lists));
   }
   return std::move(b.tasks);
 }

@@ -34,7 +34,7 @@ public:
       : input(input), p(input.config.stages), m(input.config.microBatches),
         stages(p * input.config.virtualStages),
         split(splitsBackward(input.config.kind)),
-        ends(6 * stages * m, kNotDone) {}
+        ends(kPhaseCount * stages * m, kNotDone) {}
 
   SimulationResult run(const std::vector<std::vector<Task>> &lists);
 
@@ -77,6 +77,10 @@ double Replay::duration(const Task &task, int stage) const {
     return cost.vocabForward;
   case Phase::VocabBackward:
     return cost.vocabBackward;
+  case Phase::EmbedForward:
+    return cost.embedForward;
+  case Phase::EmbedBackward:
+    return cost.embedBackward;
   }
   return 0;
 }
@@ -97,9 +101,22 @@ double Replay::ready(const Task &task, int stage) {
     double done = end(phase, from, k);
     return done == kNotDone ? kNotDone : done + send(boundary);
   };
+  // The input embedding's lookups (or their gradient) between a device and
+  // the first stage.
+  auto embedRound = [&](double done, bool local) {
+    return done == kNotDone || local ? done : done + input.embedRoundSeconds;
+  };
   switch (task.phase) {
+  case Phase::EmbedForward:
+    return 0;
   case Phase::Forward:
-    return stage == 0 ? 0 : arrival(Phase::Forward, stage - 1, stage - 1);
+    if (stage == 0)
+      return input.config.vocab == VocabMode::Off
+                 ? 0
+                 : embedRound(allDevices(Phase::EmbedForward, k), p == 1);
+    return arrival(Phase::Forward, stage - 1, stage - 1);
+  case Phase::EmbedBackward:
+    return embedRound(end(Phase::Backward, 0, k), stage == 0);
   case Phase::Backward: {
     double forward = end(Phase::Forward, stage, k);
     if (stage == stages - 1) {
@@ -239,14 +256,18 @@ std::string quoted(const std::string &text) { return '"' + text + '"'; }
 struct Style {
   const char *name, *traceColor, *svgColor;
 };
-constexpr Style kStyles[] = {{"forward", "rail_response", "#4387fd"},
-                             {"vocab-forward", "rail_load", "#9c27b0"},
-                             {"vocab-backward", "rail_animation", "#e91e63"},
-                             {"backward", "good", "#4caf50"},
-                             {"weight", "yellow", "#f2c511"},
-                             {"update", "olive", "#808000"},
-                             {"send", "thread_state_iowait", "#ff8c00"}};
-constexpr int kSend = 6;
+/// Indexed by Phase, then transfers.
+constexpr Style kStyles[] = {
+    {"embed-forward", "thread_state_runnable", "#00bcd4"},
+    {"forward", "rail_response", "#4387fd"},
+    {"vocab-forward", "rail_load", "#9c27b0"},
+    {"vocab-backward", "rail_animation", "#e91e63"},
+    {"backward", "good", "#4caf50"},
+    {"weight", "yellow", "#f2c511"},
+    {"embed-backward", "light_memory_dump", "#795548"},
+    {"update", "olive", "#808000"},
+    {"send", "thread_state_iowait", "#ff8c00"}};
+constexpr int kSend = kPhaseCount;
 
 std::string taskName(const Task &task) {
   return toString(task.phase) + std::to_string(task.microBatch);

@@ -160,6 +160,10 @@ WorkTime &PlanCoster::work(int64_t stage, Phase part) {
     return report.vocabForward;
   case Phase::VocabBackward:
     return report.vocabBackward;
+  case Phase::EmbedForward:
+    return report.embedForward;
+  case Phase::EmbedBackward:
+    return report.embedBackward;
   case Phase::Backward:
     return report.backward;
   case Phase::Weight:
@@ -199,6 +203,19 @@ void PlanCoster::costTransfer(TransferOp transfer, Phase part) {
   if (part == Phase::VocabForward || part == Phase::VocabBackward) {
     plan.input.vocabRoundSeconds =
         std::max(plan.input.vocabRoundSeconds, 2 * seconds);
+    return;
+  }
+  // The input embedding's lookups go to the first stage, and their
+  // gradient comes back from its backward.
+  auto feedsEmbedGradients = [&] {
+    return llvm::all_of(transfer->getUsers(), [](Operation *user) {
+      return getPhase(user) == Phase::EmbedBackward;
+    });
+  };
+  if (part == Phase::EmbedForward ||
+      (part == Phase::Backward && feedsEmbedGradients())) {
+    plan.input.embedRoundSeconds =
+        std::max(plan.input.embedRoundSeconds, seconds);
     return;
   }
   auto feedsVocabPasses = [&] {
@@ -298,13 +315,14 @@ void PlanCoster::countMemory(Operation *op, int64_t stage) {
   }
   Phase part = partOf(op);
   if (isa<ConstantOp>(op) ||
-      (part != Phase::Forward && part != Phase::VocabForward))
+      (part != Phase::Forward && part != Phase::VocabForward &&
+       part != Phase::EmbedForward))
     return;
   for (Value result : op->getResults())
     if (llvm::any_of(result.getUsers(), [](Operation *user) {
           std::optional<Phase> phase = getPhase(user);
           return phase == Phase::Backward || phase == Phase::Weight ||
-                 phase == Phase::VocabBackward;
+                 phase == Phase::VocabBackward || phase == Phase::EmbedBackward;
         }))
       plan.stages[stage].activationBytes +=
           tensorBytes(result.getType(), halfFloats);
@@ -452,10 +470,11 @@ FailureOr<PlanSimulation> sim::simulatePlan(ModuleOp module,
   pipeline::SimulationInput &input = plan.input;
   input.staticBytes.assign(config.stages, 0);
   for (const StageReport &stage : plan.stages) {
-    input.stageCosts.push_back({stage.forward.total(), stage.backward.total(),
-                                stage.weight.total(), stage.update.total(),
-                                stage.vocabForward.total(),
-                                stage.vocabBackward.total()});
+    input.stageCosts.push_back(
+        {stage.forward.total(), stage.backward.total(), stage.weight.total(),
+         stage.update.total(), stage.vocabForward.total(),
+         stage.vocabBackward.total(), stage.embedForward.total(),
+         stage.embedBackward.total()});
     input.activationBytes.push_back(stage.activationBytes);
     input.staticBytes[stage.device] += stage.staticBytes;
   }
@@ -592,6 +611,8 @@ void sim::printJson(const PlanSimulation &simulation, llvm::raw_ostream &os) {
           work("update", report.update);
           work("vocabForward", report.vocabForward);
           work("vocabBackward", report.vocabBackward);
+          work("embedForward", report.embedForward);
+          work("embedBackward", report.embedBackward);
           json.attribute("activationBytes", report.activationBytes);
           json.attribute("staticBytes", report.staticBytes);
           json.attribute("sendSeconds", report.sendSeconds);

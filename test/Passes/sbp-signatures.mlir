@@ -84,6 +84,24 @@ func.func @add_broadcast(%x: tensor<2x16x32xf32>, %b: tensor<32xf32>, %c: tensor
   return
 }
 
+// An integer shift keeps no partial maximum: the padding of the other
+// ranks (the lowest value) would wrap.
+// CHECK-LABEL: {{^}}@add_int{{$}}
+// CHECK-NEXT: px.add: 8 flops
+// CHECK-NEXT: (S(0), B) -> (S(0))
+// CHECK-NEXT: (B, B) -> (B)
+// CHECK-NEXT: (P(sum), P(sum)) -> (P(sum))
+// CHECK-NEXT: px.sub: 8 flops
+// CHECK-NEXT: (S(0), B) -> (S(0))
+// CHECK-NEXT: (B, B) -> (B)
+// CHECK-NEXT: (P(sum), P(sum)) -> (P(sum))
+// CHECK-NOT: P(max)
+func.func @add_int(%x: tensor<8xi64>, %c: tensor<i64>) {
+  %0 = px.add %x, %c : (tensor<8xi64>, tensor<i64>) -> tensor<8xi64>
+  %1 = px.sub %x, %c : (tensor<8xi64>, tensor<i64>) -> tensor<8xi64>
+  return
+}
+
 // Partial rules per op; integer division passes no partial sum; partial
 // booleans are dropped.
 // CHECK-LABEL: {{^}}@binary{{$}}

@@ -153,12 +153,18 @@ def VocabParallel : Pass<"px-vocab-parallel", "mlir::ModuleOp"> {
     In a pipeline (`px.pipeline` with several stages, after
     `px-pipeline-partition`), the output layer is spread over every stage
     instead (Yeung et al. 2024): stage s holds block s of the vocabulary
-    (nearly equal blocks; a parameter of its own, `px.shard`, when the
-    weight is not shared, else a slice of it) and computes its logits and
+    (nearly equal blocks; a parameter of its own, `px.shard`, unless
+    other ops read the weight too, else a slice of it) and computes its logits and
     statistics as `vocab-forward` work; the last stage combines them as
     `vocab-backward` work, so that autodiff puts the gradients there too.
     vocab-1 sends each stage's maximum to the last stage and the global one
     back before the sums; vocab-2 combines every statistic in one round.
+    Input embeddings of the same vocabulary (lookups of a `[V, ...]`
+    parameter by ids that are an argument) are spread into the same
+    blocks: each stage looks up the ids in its block (zero rows for the
+    others) as `embed-forward` work, summed on the lookup's stage, and
+    autodiff puts each block's weight gradient in `embed-backward` work. A
+    weight the embedding and the output layer share is split once.
     Needs the 1F1B schedule.
 
     Runs on the global view before autodiff (after `px-append-loss`).

@@ -29,15 +29,23 @@ namespace pxc::pipeline {
 /// VocabBackward are a device's share of the vocabulary layers when they
 /// are spread over every device (Yeung et al. 2024's S and T passes): the
 /// output layer's logits and loss statistics of its vocabulary block, and
-/// their gradients. Numbered in the order a micro-batch goes through them.
+/// their gradients. EmbedForward and EmbedBackward are its share of the
+/// input embedding (lookups of the rows it holds, summed on the first
+/// stage) and that share's weight gradient. Numbered in the order a
+/// micro-batch goes through them.
 enum class Phase : uint8_t {
+  EmbedForward,
   Forward,
   VocabForward,
   VocabBackward,
   Backward,
   Weight,
+  EmbedBackward,
   Update
 };
+
+/// The number of phases.
+constexpr int kPhaseCount = 8;
 
 /// How the vocabulary layers are spread over the pipeline devices: not at
 /// all (they stay on their stages), or with the loss statistics combined in
@@ -55,7 +63,7 @@ enum class ScheduleKind : uint8_t {
 std::optional<ScheduleKind> parseScheduleKind(std::string_view name);
 /// The name parseScheduleKind() accepts.
 const char *toString(ScheduleKind kind);
-/// "F", "B", "W", "U", "S" or "T".
+/// "F", "B", "W", "U", "S", "T", "E" or "G".
 const char *toString(Phase phase);
 
 /// Whether the schedule splits the backward into Backward and Weight tasks.
@@ -97,7 +105,10 @@ struct Task {
 /// with uniform stages, the last stage's Forward(k) has finished (the last
 /// stage: right after it), VocabBackward(k) where its Forward(k + 1) has,
 /// and both before its own Backward(k): the last stage's Backward(k) waits
-/// for every device's share.
+/// for every device's share. EmbedForward(k) runs a little before the
+/// first device's Forward(k), which sums every device's, and
+/// EmbedBackward(k) (then Update(k)) a little after its Backward(k), which
+/// sends their input; the lists run without deadlock whatever the times.
 std::vector<Task> buildSchedule(const ScheduleConfig &config, int device);
 
 /// Slots a buffer needs: the largest number of micro-batches k for which,

@@ -33,6 +33,11 @@ struct TaskCost {
   /// (VocabForward) and backward (VocabBackward).
   double vocabForward = 0;
   double vocabBackward = 0;
+  /// Its share of the input embedding per micro-batch: the lookups of the
+  /// rows it holds (EmbedForward) and their weight gradient
+  /// (EmbedBackward).
+  double embedForward = 0;
+  double embedBackward = 0;
 };
 
 struct SimulationInput {
@@ -54,6 +59,11 @@ struct SimulationInput {
   /// (vocab-1: the max, then the loss) or one (vocab-2); the last stage's
   /// Backward for every VocabBackward and one round.
   double vocabRoundSeconds = 0;
+  /// With vocabulary parallelism: the time to send a device's lookups to
+  /// the first stage, or the embedding's gradient back. The first stage's
+  /// Forward(k) waits for every device's EmbedForward(k) plus this; a
+  /// device's EmbedBackward(k) for the first stage's Backward(k) plus this.
+  double embedRoundSeconds = 0;
 };
 
 struct TaskEvent {
@@ -97,7 +107,9 @@ struct SimulationResult {
 /// B(k), U(k) the last backward-type task of k. With vocabulary
 /// parallelism, S(k) needs the last stage's F(k) plus a send, T(k) needs
 /// S(k) (vocab-2) or every device's S(k) plus two rounds (vocab-1), and
-/// the last stage's B(k) every device's T(k) plus a round. Transfers overlap
+/// the last stage's B(k) every device's T(k) plus a round; E(k) needs
+/// nothing, the first stage's F(k) every device's E(k) plus a send, and
+/// G(k) the first stage's B(k) plus a send. Transfers overlap
 /// compute and each other. The configuration must validate(), the vectors have
 /// the sizes above and the times are finite and >= 0.
 SimulationResult simulate(const SimulationInput &input);

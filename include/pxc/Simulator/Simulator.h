@@ -56,6 +56,9 @@ struct StageReport {
   /// Per micro-batch, with the output layer spread over the stages: the
   /// stage's share of it (vocab-forward, vocab-backward work).
   WorkTime vocabForward, vocabBackward;
+  /// Per micro-batch, with the input embedding spread too: the stage's
+  /// lookups and their weight gradient (embed-forward, embed-backward).
+  WorkTime embedForward, embedBackward;
   /// Per micro-batch: forward values that backward ops read.
   double activationBytes = 0;
   /// Parameters, optimizer states and gradient accumulators, per rank.

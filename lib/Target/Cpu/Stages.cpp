@@ -82,10 +82,14 @@ LogicalResult StageView::verify(Block &body) const {
 }
 
 pipeline::Phase StageView::phaseOf(Operation *op) {
-  static_assert(static_cast<int>(Phase::Weight) ==
-                        static_cast<int>(pipeline::Phase::Weight) &&
+  static_assert(static_cast<int>(Phase::EmbedForward) ==
+                        static_cast<int>(pipeline::Phase::EmbedForward) &&
                     static_cast<int>(Phase::VocabBackward) ==
-                        static_cast<int>(pipeline::Phase::VocabBackward),
+                        static_cast<int>(pipeline::Phase::VocabBackward) &&
+                    static_cast<int>(Phase::EmbedBackward) ==
+                        static_cast<int>(pipeline::Phase::EmbedBackward) &&
+                    static_cast<int>(Phase::Update) ==
+                        static_cast<int>(pipeline::Phase::Update),
                 "px and schedule phases are numbered alike");
   return static_cast<pipeline::Phase>(getPhase(op).value_or(Phase::Forward));
 }
@@ -104,7 +108,7 @@ int StageView::taskKey(Operation *op) const {
 }
 
 int StageView::taskKeys() const {
-  return 6 * static_cast<int>(pipelineConfig.virtualStages);
+  return pipeline::kPhaseCount * static_cast<int>(pipelineConfig.virtualStages);
 }
 
 bool StageView::isGated(Operation *op) const {
@@ -166,6 +170,15 @@ StageView::slots(Block &body, const DenseMap<Operation *, Operation *> &actorOf,
           std::max(needed, pipeline::liveSlots(it->second, phaseOf(received),
                                                chunkOf(received), reader.first,
                                                reader.second));
+      // The first stage's backward, which sends the input embedding's
+      // gradient, follows this device's: it runs ahead by at most as many
+      // micro-batches as this device runs its own backward ahead of the
+      // reader.
+      if (reader.first == pipeline::Phase::EmbedBackward)
+        needed =
+            std::max(needed, pipeline::liveSlots(deviceTasks, phaseOf(received),
+                                                 chunkOf(received),
+                                                 reader.first, reader.second));
     }
     if (async || crosses)
       slots[value] = needed + (async ? 1 : 0);

@@ -1255,7 +1255,7 @@ func.func @bad_role(%x: tensor<4xi64> {px.role = "inputs"}) {
 // -----
 
 func.func @bad_phase(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{px.phase must be "forward", "vocab-forward", "vocab-backward", "backward", "weight" or "update"}}
+  // expected-error @+1 {{px.phase must be "embed-forward", "forward", "vocab-forward", "vocab-backward", "backward", "weight", "embed-backward" or "update"}}
   %0 = px.exp %x {px.phase = "sideways"} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }

@@ -67,9 +67,15 @@ std::string runTogether(const ScheduleConfig &config) {
   };
   auto inputsDone = [&](const Task &t, int stage) {
     int k = t.microBatch;
+    bool vocab = config.vocab != VocabMode::Off;
     switch (t.phase) {
+    case Phase::EmbedForward:
+      return true;
     case Phase::Forward:
-      return stage == 0 || isDone(Phase::Forward, k, stage - 1);
+      return stage == 0 ? !vocab || onEveryDevice(Phase::EmbedForward, k)
+                        : isDone(Phase::Forward, k, stage - 1);
+    case Phase::EmbedBackward:
+      return isDone(Phase::Backward, k, 0);
     case Phase::Backward:
       return isDone(Phase::Forward, k, stage) &&
              (stage == stages - 1 ? config.vocab == VocabMode::Off ||
@@ -85,7 +91,8 @@ std::string runTogether(const ScheduleConfig &config) {
       return isDone(Phase::Backward, k, stage);
     case Phase::Update:
       return isDone(Phase::Backward, k, stage) &&
-             (!split || isDone(Phase::Weight, k, stage));
+             (!split || isDone(Phase::Weight, k, stage)) &&
+             (!vocab || isDone(Phase::EmbedBackward, k, stage));
     }
     return false;
   };
@@ -243,26 +250,36 @@ TEST(Schedule, VocabularyPassesNeverDeadlock) {
         SCOPED_TRACE(describe(config));
         EXPECT_EQ(runTogether(config), "");
         for (int d = 0; d < p; ++d) {
-          // S(k) then T(k), in micro-batch order, before B(k).
+          // E(k) before F(k); S(k) then T(k) before B(k); G(k) after B(k)
+          // and before U(k); each kind in micro-batch order.
           std::vector<Task> tasks = buildSchedule(config, d);
-          int nextS = 0, nextT = 0, forwards = 0, backwards = 0;
+          int nextE = 0, nextS = 0, nextT = 0, nextG = 0, nextU = 0,
+              forwards = 0, backwards = 0;
           for (const Task &t : tasks) {
-            if (t.phase == Phase::VocabForward) {
+            if (t.phase == Phase::EmbedForward) {
+              EXPECT_EQ(t.microBatch, nextE++);
+            } else if (t.phase == Phase::VocabForward) {
               EXPECT_EQ(t.microBatch, nextS++);
             } else if (t.phase == Phase::VocabBackward) {
               EXPECT_EQ(t.microBatch, nextT++);
+            } else if (t.phase == Phase::EmbedBackward) {
+              EXPECT_EQ(t.microBatch, nextG++);
+              EXPECT_GE(backwards, nextG);
+            } else if (t.phase == Phase::Update) {
+              EXPECT_EQ(t.microBatch, nextU++);
+              EXPECT_EQ(nextU, nextG);
             } else if (t.phase == Phase::Backward) {
               EXPECT_GT(nextT, t.microBatch);
               ++backwards;
             } else if (t.phase == Phase::Forward) {
+              EXPECT_GT(nextE, t.microBatch);
               ++forwards;
             }
             EXPECT_LE(nextT, nextS);
           }
-          EXPECT_EQ(nextS, m);
-          EXPECT_EQ(nextT, m);
-          EXPECT_EQ(forwards, m);
-          EXPECT_EQ(backwards, m);
+          for (int count :
+               {nextE, nextS, nextT, nextG, nextU, forwards, backwards})
+            EXPECT_EQ(count, m);
         }
       }
   ScheduleConfig gpipe{ScheduleKind::GPipe, 2, 4};
@@ -272,12 +289,16 @@ TEST(Schedule, VocabularyPassesNeverDeadlock) {
 }
 
 TEST(Schedule, LastStageRunsItsShareRightAfterItsForward) {
-  // ... and its Backward(k) after Forward(k+1): the devices' shares of k
-  // run meanwhile.
+  // ... (its input embedding's lookups of later micro-batches aside) and
+  // its Backward(k) after Forward(k+1): the devices' shares of k run
+  // meanwhile.
   for (VocabMode mode : {VocabMode::TwoRounds, VocabMode::OneRound}) {
     ScheduleConfig config{ScheduleKind::OneFOneB, 4, 8};
     config.vocab = mode;
-    std::vector<Task> last = buildSchedule(config, 3);
+    std::vector<Task> last;
+    for (const Task &task : buildSchedule(config, 3))
+      if (task.phase != Phase::EmbedForward)
+        last.push_back(task);
     std::vector<int> forwardAt(8, -1), backwardAt(8, -1);
     for (size_t i = 0; i < last.size(); ++i) {
       if (last[i].phase == Phase::Forward) {

@@ -279,3 +279,27 @@ TEST(Simulate, SpreadBubbleIsBelowTheLastStageHoldingIt) {
         EXPECT_EQ(spread.peakLiveMicroBatches[d], std::min(p - d + 2, m));
     }
 }
+
+TEST(Simulate, SpreadEmbeddingRunsAheadOfTheFirstStage) {
+  // Every device's lookups of micro-batch k (and their send to the first
+  // device) run before the first device's Forward(k) needs them, so a slow
+  // send adds nothing per micro-batch; the step grows by about the
+  // lookups' and their gradients' own time.
+  for (int p : {2, 4, 8}) {
+    int m = 4 * p;
+    auto step = [&](double lookups, double round) {
+      SimulationInput input;
+      input.config = {K::OneFOneB, p, m};
+      input.config.vocab = VocabMode::OneRound;
+      input.stageCosts.assign(p, TaskCost{1, 2, 0, 0});
+      for (TaskCost &cost : input.stageCosts)
+        cost.embedForward = cost.embedBackward = lookups;
+      input.embedRoundSeconds = round;
+      return simulate(input).stepSeconds;
+    };
+    SCOPED_TRACE("p=" + std::to_string(p));
+    double base = step(0, 0);
+    EXPECT_LT(step(0, 0.5), base + 1.5);
+    EXPECT_LT(step(0.05, 0.5), base + 1.5 + 2 * 0.05 * m);
+  }
+}

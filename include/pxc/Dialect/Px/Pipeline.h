@@ -25,20 +25,25 @@ namespace pxc::px {
 /// In the order a micro-batch goes through them (numbered like
 /// pipeline::Phase). Weight is the weight-gradient part of the backward,
 /// split off (px-pipeline-schedule) for zero-bubble schedules.
-/// VocabForward and VocabBackward are a stage's share of the vocabulary
-/// layers spread over every stage (px-vocab-parallel): Yeung et al.'s S
-/// and T passes.
+/// VocabForward and VocabBackward are a stage's share of the output layer
+/// spread over every stage (px-vocab-parallel): Yeung et al.'s S and T
+/// passes; EmbedForward and EmbedBackward its share of the input
+/// embedding, which depends only on the tokens and so runs ahead of the
+/// first stage's Forward, and its weight gradient.
 enum class Phase {
-  Forward = 0,
-  VocabForward = 1,
-  VocabBackward = 2,
-  Backward = 3,
-  Weight = 4,
-  Update = 5
+  EmbedForward = 0,
+  Forward = 1,
+  VocabForward = 2,
+  VocabBackward = 3,
+  Backward = 4,
+  Weight = 5,
+  EmbedBackward = 6,
+  Update = 7
 };
 
 /// The phase that holds the backward of `phase` work: the vocabulary
-/// passes keep their gradients in VocabBackward.
+/// passes keep their gradients in VocabBackward, the input embedding's
+/// blocks in EmbedBackward.
 Phase backwardPhaseOf(Phase phase);
 
 llvm::StringRef stringifyPhase(Phase phase);

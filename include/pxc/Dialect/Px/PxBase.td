@@ -36,6 +36,8 @@ def Px_Dialect : Dialect {
     /// The part of a training step an op belongs to: "forward" (when
     /// absent), "vocab-forward" and "vocab-backward" (a stage's share of
     /// the output layer spread over every stage, px-vocab-parallel),
+    /// "embed-forward" and "embed-backward" (its share of the input
+    /// embedding, px-vocab-parallel),
     /// "backward" (px-autodiff), "weight" (the weight-gradient part of the
     /// backward, px-pipeline-schedule), "update" (px-apply-optimizer).
     /// Pipeline schedules order work by it.
