@@ -74,6 +74,13 @@ struct VocabParallelPass : pxc::impl::VocabParallelBase<VocabParallelPass> {
     int64_t count = shardCount(getOperation(), shards);
     SmallVector<CrossEntropyOp> losses;
     getOperation().walk([&](CrossEntropyOp op) { losses.push_back(op); });
+    // The rewritten loss no longer shows the vocabulary; programs need it.
+    if (!losses.empty())
+      getOperation()->setAttr(
+          PxDialect::kVocabAttrName,
+          IntegerAttr::get(
+              IntegerType::get(&getContext(), 64),
+              losses.front().getLogits().getType().getShape().back()));
     std::optional<PipelineConfig> pipeline = getPipelineConfig(getOperation());
     if (!pipeline || pipeline->stages == 1) {
       for (CrossEntropyOp op : losses)

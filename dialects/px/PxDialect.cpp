@@ -330,6 +330,13 @@ LogicalResult PxDialect::verifyOperationAttribute(Operation *op,
                              "result");
   if (name == kPipelineAttrName)
     return verifyPipeline(op, attr.getValue());
+  if (name == kVocabAttrName) {
+    auto vocab = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op) || !vocab || vocab.getValue().slt(1))
+      return op->emitError() << "px.vocab must be a positive integer on a "
+                                "module";
+    return success();
+  }
   if (name == kMeshAttrName) {
     if (!isa<FlatSymbolRefAttr>(attr.getValue()))
       return op->emitError() << "px.mesh must name a px.mesh symbol";

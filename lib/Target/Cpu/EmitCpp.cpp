@@ -876,6 +876,9 @@ void ProgramEmitter::emitTraining() {
               .getShape()
               .back()
        << ";\n";
+  else if (auto vocab =
+               module->getAttrOfType<IntegerAttr>(PxDialect::kVocabAttrName))
+    os << "  p.vocab = " << vocab.getInt() << ";\n";
   os << "  p.train.optimizer = " << quoted(optimizer) << ";\n"
      << llvm::formatv("  p.train.lr = {0:e};\n", train.lr)
      << llvm::formatv("  p.train.minLr = {0:e};\n", train.minLr)

@@ -1254,6 +1254,19 @@ func.func @bad_role(%x: tensor<4xi64> {px.role = "inputs"}) {
 
 // -----
 
+// expected-error @+1 {{px.vocab must be a positive integer on a module}}
+module attributes {px.vocab = 0 : i64} {
+}
+
+// -----
+
+// expected-error @+1 {{px.vocab must be a positive integer on a module}}
+func.func @vocab_on_function() attributes {px.vocab = 64 : i64} {
+  return
+}
+
+// -----
+
 func.func @bad_phase(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{px.phase must be "embed-forward", "forward", "vocab-forward", "vocab-backward", "backward", "weight", "embed-backward" or "update"}}
   %0 = px.exp %x {px.phase = "sideways"} : tensor<4xf32>

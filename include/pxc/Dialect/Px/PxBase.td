@@ -72,6 +72,10 @@ def Px_Dialect : Dialect {
     /// tensor's name and shape and where the block starts. Initializers
     /// and checkpoints see the whole tensor.
     static constexpr ::llvm::StringLiteral kShardAttrName = "px.shard";
+    /// On the module, once px-vocab-parallel has rewritten its
+    /// cross-entropy: the number of classes, which token ids stay below
+    /// (generated programs check data and draw synthetic tokens with it).
+    static constexpr ::llvm::StringLiteral kVocabAttrName = "px.vocab";
     /// On a training function's argument: what the program feeds it each
     /// step ("tokens", "labels" from the data; "hyper" from the optimizer
     /// flags and schedule).
