@@ -117,8 +117,7 @@ public:
 
   /// Updates `param` from `grad`; when `apply` (an i1 scalar) is set, only
   /// where it is true: a skipped step assigns the old values back.
-  void update(ParameterOp param, Value grad, StringRef optimizer,
-              Value apply) {
+  void update(ParameterOp param, Value grad, StringRef optimizer, Value apply) {
     Location loc = param.getLoc();
     auto assign = [&](Value target, Value value) {
       if (apply)
@@ -192,8 +191,7 @@ static LogicalResult applyOptimizer(func::FuncOp func, StringRef optimizer,
   // Unscaling must match the backward's seed: both or neither read the
   // hyper vector's loss scale.
   Value existing = findHyper(func);
-  bool scaled =
-      existing && readsHyperEntry(existing, pxrt::train::kLossScale);
+  bool scaled = existing && readsHyperEntry(existing, pxrt::train::kLossScale);
   FailureOr<Value> hyper = getOrAddHyper(func);
   if (failed(hyper))
     return failure();

@@ -197,11 +197,10 @@ static LogicalResult differentiate(func::FuncOp func, bool lossScale) {
   // Loss scaling: d(S * loss)/d(loss) = S, so every gradient is S times the
   // loss's while the loss itself stays unscaled.
   Value seed =
-      lossScale
-          ? hyperEntry(builder, seedLoc, hyper, pxrt::train::kLossScale)
-          : ConstantOp::create(
-                builder, seedLoc,
-                DenseElementsAttr::get(lossType, builder.getF32FloatAttr(1)));
+      lossScale ? hyperEntry(builder, seedLoc, hyper, pxrt::train::kLossScale)
+                : ConstantOp::create(builder, seedLoc,
+                                     DenseElementsAttr::get(
+                                         lossType, builder.getF32FloatAttr(1)));
   sweep.accumulate(loss, seed, seedLoc);
   if (Operation *lossOp = loss.getDefiningOp())
     markBackward(last, terminator, lossOp);

@@ -21,8 +21,7 @@ Value pxc::findHyper(func::FuncOp func) {
 
 FailureOr<Value> pxc::getOrAddHyper(func::FuncOp func) {
   Builder b(func.getContext());
-  auto type =
-      RankedTensorType::get({pxrt::train::kHyperCount}, b.getF32Type());
+  auto type = RankedTensorType::get({pxrt::train::kHyperCount}, b.getF32Type());
   if (Value hyper = findHyper(func)) {
     if (hyper.getType() != type)
       return func.emitOpError("hyper-parameter argument is ")

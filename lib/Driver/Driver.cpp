@@ -586,11 +586,18 @@ LogicalResult checkTrainFlags(const Options &opts) {
                 std::to_string(opts.zero));
   if (opts.train)
     return checkLossScaleFlags(opts);
-  const cl::Option *flags[] = {
-      &opts.optimizer,       &opts.lr,           &opts.minLr,
-      &opts.warmupSteps,     &opts.decaySteps,   &opts.weightDecay,
-      &opts.clipNorm,        &opts.zero,         &opts.vocabParallel,
-      &opts.lossScale,       &opts.initialLossScale, &opts.lossScaleWindow};
+  const cl::Option *flags[] = {&opts.optimizer,
+                               &opts.lr,
+                               &opts.minLr,
+                               &opts.warmupSteps,
+                               &opts.decaySteps,
+                               &opts.weightDecay,
+                               &opts.clipNorm,
+                               &opts.zero,
+                               &opts.vocabParallel,
+                               &opts.lossScale,
+                               &opts.initialLossScale,
+                               &opts.lossScaleWindow};
   for (const cl::Option *flag : flags)
     if (flag->getNumOccurrences())
       return fail("--" + flag->ArgStr.str() + " needs --train");

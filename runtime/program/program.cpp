@@ -474,7 +474,7 @@ void setUpLossScale(const Options &opts, const TrainDefaults &d,
   if (d.lossScale == "off") {
     if (opts.lossScale || dynamicFlags)
       throw UsageError(
-          std::string(opts.lossScale ? "--loss-scale"
+          std::string(opts.lossScale          ? "--loss-scale"
                       : opts.initialLossScale ? "--initial-loss-scale"
                                               : "--loss-scale-window") +
           ": this program was compiled without loss scaling (recompile "
@@ -954,8 +954,8 @@ void runRank(Job &job, int rank, Communicator &world) {
   };
   int64_t start = training ? job.startStep : 0;
   // Every rank runs the same scaler on the same (gathered) norms.
-  bool scaling = training && training->lossScale.mode !=
-                                 train::LossScaleConfig::Mode::Off;
+  bool scaling =
+      training && training->lossScale.mode != train::LossScaleConfig::Mode::Off;
   train::LossScaler scaler(training ? training->lossScale
                                     : train::LossScaleConfig{});
   for (int64_t step = start; step < job.options.steps; ++step) {
@@ -1113,13 +1113,13 @@ void writeMetrics(const Job &job) {
   json += "  \"grad_norm\": " + jsonArray(t.norms) + ",\n";
   json += "  \"step_ms\": " + jsonArray(t.stepMs) + ",\n";
   if (t.lossScale.mode != train::LossScaleConfig::Mode::Off) {
-    json += "  \"loss_scale_mode\": \"" +
-            std::string(t.lossScale.mode ==
-                                train::LossScaleConfig::Mode::Dynamic
-                            ? "dynamic"
-                            : "static") +
-            "\",\n";
-    json += "  \"loss_scale\": " + jsonArray(t.lossScales) + ",\n";
+    json +=
+        "  \"loss_scale_mode\": \"" +
+        std::string(t.lossScale.mode == train::LossScaleConfig::Mode::Dynamic
+                        ? "dynamic"
+                        : "static") +
+        "\",\n";
+    json += "  \"loss_scale\": " + jsonArray(t.lossScales, 17) + ",\n";
     std::string skipped = "[";
     for (size_t i = 0; i < t.skippedSteps.size(); ++i)
       skipped += (i ? ", " : "") + std::to_string(t.skippedSteps[i]);

@@ -65,9 +65,9 @@ struct OptimizerConfig {
 struct LossScaleConfig {
   enum class Mode { Off, Static, Dynamic };
   Mode mode = Mode::Off;
-  double scale = 1;         // static: the scale
-  double initial = 65536;   // dynamic: the first scale (2^16)
-  int64_t window = 2000;    // dynamic: good steps between doublings
+  double scale = 1;       // static: the scale
+  double initial = 65536; // dynamic: the first scale (2^16)
+  int64_t window = 2000;  // dynamic: good steps between doublings
 };
 
 /// Parses "off", "dynamic" or a number into `config.mode` (and
