@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <stdexcept>
@@ -116,6 +117,13 @@ void parseLossScale(const std::string &text, LossScaleConfig &config) {
   config.scale = value;
 }
 
+/// `value` as the user would write it (not std::to_string's 6 decimals).
+static std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
 /// A scale the program can use: positive and finite in f32.
 static bool isScale(double value) {
   return value > 0 && value <= std::numeric_limits<float>::max();
@@ -126,12 +134,12 @@ void validate(const LossScaleConfig &config) {
     throw std::invalid_argument(
         "--loss-scale must be a positive number no larger than the largest "
         "f32 (3.4e38), not " +
-        std::to_string(config.scale));
+        number(config.scale));
   if (!isScale(config.initial))
     throw std::invalid_argument(
         "--initial-loss-scale must be a positive number no larger than the "
         "largest f32 (3.4e38), not " +
-        std::to_string(config.initial));
+        number(config.initial));
   if (config.window < 1)
     throw std::invalid_argument("--loss-scale-window must be at least 1, not " +
                                 std::to_string(config.window));
