@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Hyper.h"
+
 #include "pxc/Dialect/Px/Pipeline.h"
 #include "pxc/Dialect/Px/PxOps.h"
 #include "pxc/Passes/Passes.h"
@@ -15,6 +17,8 @@
 #include "mlir/IR/Builders.h"
 #include "pxrt/train.h"
 #include "llvm/ADT/StringMap.h"
+
+#include <limits>
 
 namespace pxc {
 #define GEN_PASS_DEF_APPLYOPTIMIZER
@@ -49,10 +53,13 @@ public:
 
   /// hyper[index] as a scalar.
   Value hyperEntry(Location loc, int64_t index) {
-    Value slice = SliceOp::create(b, loc, hyper, ArrayRef<int64_t>{index},
-                                  ArrayRef<int64_t>{1}, ArrayRef<int64_t>{1});
-    return ReshapeOp::create(b, loc, RankedTensorType::get({}, b.getF32Type()),
-                             slice);
+    return pxc::hyperEntry(b, loc, hyper, index);
+  }
+
+  /// Whether `norm` is finite: false for +inf and NaN alike.
+  Value isFinite(Location loc, Value norm) {
+    Value inf = scalar(loc, std::numeric_limits<float>::infinity());
+    return CompareOp::create(b, loc, CompareKind::lt, norm, inf);
   }
 
   /// sqrt(sum over every gradient of sum(g * g)); each square sum on its
@@ -108,22 +115,29 @@ public:
     return state;
   }
 
-  void update(ParameterOp param, Value grad, StringRef optimizer) {
+  /// Updates `param` from `grad`; when `apply` (an i1 scalar) is set, only
+  /// where it is true: a skipped step assigns the old values back.
+  void update(ParameterOp param, Value grad, StringRef optimizer, Value apply) {
     Location loc = param.getLoc();
+    auto assign = [&](Value target, Value value) {
+      if (apply)
+        value = WhereOp::create(b, loc, apply, value, target);
+      AssignOp::create(b, loc, target, value);
+    };
     Value p = param.getResult();
     if (optimizer == "adamw") {
       Value m = state(param, ".exp_avg");
       Value v = state(param, ".exp_avg_sq");
       auto adam = AdamWOp::create(b, loc, p, grad, m, v, hyper);
-      AssignOp::create(b, loc, p, adam.getNewParam());
-      AssignOp::create(b, loc, m, adam.getNewExpAvg());
-      AssignOp::create(b, loc, v, adam.getNewExpAvgSq());
+      assign(p, adam.getNewParam());
+      assign(m, adam.getNewExpAvg());
+      assign(v, adam.getNewExpAvgSq());
       return;
     }
     Value buffer = state(param, ".momentum_buffer");
     auto sgd = SgdOp::create(b, loc, p, grad, buffer, hyper);
-    AssignOp::create(b, loc, p, sgd.getNewParam());
-    AssignOp::create(b, loc, buffer, sgd.getNewMomentum());
+    assign(p, sgd.getNewParam());
+    assign(buffer, sgd.getNewMomentum());
   }
 
   OpBuilder b;
@@ -160,7 +174,8 @@ collectGradients(func::FuncOp func) {
   return grads;
 }
 
-static LogicalResult applyOptimizer(func::FuncOp func, StringRef optimizer) {
+static LogicalResult applyOptimizer(func::FuncOp func, StringRef optimizer,
+                                    bool lossScale) {
   if (optimizer != "adamw" && optimizer != "sgd")
     return func.emitOpError("unknown optimizer '")
            << optimizer << "' (adamw or sgd)";
@@ -173,29 +188,52 @@ static LogicalResult applyOptimizer(func::FuncOp func, StringRef optimizer) {
   if (failed(grads))
     return failure();
 
+  // Unscaling must match the backward's seed: both or neither read the
+  // hyper vector's loss scale.
+  Value existing = findHyper(func);
+  bool scaled = existing && readsHyperEntry(existing, pxrt::train::kLossScale);
+  FailureOr<Value> hyper = getOrAddHyper(func);
+  if (failed(hyper))
+    return failure();
+  if (lossScale && !scaled)
+    return func.emitOpError("loss-scale: the gradients are not loss-scaled; "
+                            "run px-autodiff with loss-scale=true");
+  if (!lossScale && scaled)
+    return func.emitOpError("the gradients are loss-scaled (px-autodiff "
+                            "loss-scale=true); unscale them with "
+                            "loss-scale=true");
+
   MLIRContext *ctx = func.getContext();
   Builder b(ctx);
-  auto hyperType =
-      RankedTensorType::get({pxrt::train::kHyperCount}, b.getF32Type());
-  unsigned hyperIndex = func.getNumArguments();
-  auto attrs = b.getDictionaryAttr(
-      {b.getNamedAttr(PxDialect::kNameAttrName, b.getStringAttr("hyper")),
-       b.getNamedAttr(PxDialect::kRoleAttrName, b.getStringAttr("hyper"))});
-  if (failed(func.insertArgument(hyperIndex, hyperType, attrs, func.getLoc())))
-    return failure();
 
-  UpdateBuilder updates(func, func.getArgument(hyperIndex));
+  UpdateBuilder updates(func, *hyper);
   Location loc = func.getLoc();
   Operation *terminator = func.getBody().front().getTerminator();
+  Operation *last;
+  if (lossScale) {
+    // GradScaler.unscale_: g * (1/S) before the norm, so that the norm (and
+    // clipping) see the true gradients and overflow only where they do.
+    last = terminator->getPrevNode();
+    Value inverse = updates.hyperEntry(loc, pxrt::train::kInvLossScale);
+    markUpdate(last, terminator, std::nullopt);
+    for (auto &[param, grad] : *grads) {
+      last = terminator->getPrevNode();
+      grad = MulOp::create(updates.b, grad.getLoc(), grad, inverse);
+      markUpdate(last, terminator, getStage(param));
+    }
+  }
   Value norm = updates.globalNorm(loc, *grads);
-  Operation *last = terminator->getPrevNode();
+  last = terminator->getPrevNode();
   Value coefficient = updates.clipCoefficient(loc, norm);
+  // The norm is not finite exactly when some gradient is not (or the sum of
+  // squares overflows f32): the step is skipped.
+  Value apply = lossScale ? updates.isFinite(loc, norm) : Value();
   markUpdate(last, terminator, std::nullopt);
   for (auto &[param, grad] : *grads) {
     last = terminator->getPrevNode();
     updates.update(param,
                    MulOp::create(updates.b, grad.getLoc(), grad, coefficient),
-                   optimizer);
+                   optimizer, apply);
     markUpdate(last, terminator, getStage(param));
   }
 
@@ -222,7 +260,7 @@ struct ApplyOptimizerPass : pxc::impl::ApplyOptimizerBase<ApplyOptimizerPass> {
       getOperation().emitError("px-apply-optimizer: no function @main");
       return signalPassFailure();
     }
-    if (failed(applyOptimizer(func, optimizer)))
+    if (failed(applyOptimizer(func, optimizer, lossScale)))
       signalPassFailure();
   }
 };

@@ -7,6 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Hyper.h"
+
 #include "pxc/Dialect/Px/Autodiff.h"
 #include "pxc/Dialect/Px/Pipeline.h"
 #include "pxc/Dialect/Px/PxOps.h"
@@ -14,6 +16,7 @@
 #include "pxc/Support/LLVM.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "pxrt/train.h"
 #include "llvm/ADT/DenseSet.h"
 
 namespace pxc {
@@ -150,7 +153,7 @@ static void markBackward(Operation *last, Operation *terminator,
   markBuiltOps(last, terminator, backwardPhase(source), getStage(source));
 }
 
-static LogicalResult differentiate(func::FuncOp func) {
+static LogicalResult differentiate(func::FuncOp func, bool lossScale) {
   if (failed(checkNotDistributed(func)))
     return failure();
   if (!func.getBody().hasOneBlock())
@@ -179,17 +182,26 @@ static LogicalResult differentiate(func::FuncOp func) {
   }
   llvm::DenseSet<Value> active = findActiveValues(ops);
 
+  Value hyper;
+  if (lossScale) {
+    FailureOr<Value> found = getOrAddHyper(func);
+    if (failed(found))
+      return failure();
+    hyper = *found;
+  }
   OpBuilder builder(terminator);
   ReverseSweep sweep(builder);
   Value loss = terminator->getOperand(0);
   Location seedLoc = loss.getLoc();
   Operation *last = terminator->getPrevNode();
-  sweep.accumulate(
-      loss,
-      ConstantOp::create(
-          builder, seedLoc,
-          DenseElementsAttr::get(lossType, builder.getF32FloatAttr(1))),
-      seedLoc);
+  // Loss scaling: d(S * loss)/d(loss) = S, so every gradient is S times the
+  // loss's while the loss itself stays unscaled.
+  Value seed =
+      lossScale ? hyperEntry(builder, seedLoc, hyper, pxrt::train::kLossScale)
+                : ConstantOp::create(builder, seedLoc,
+                                     DenseElementsAttr::get(
+                                         lossType, builder.getF32FloatAttr(1)));
+  sweep.accumulate(loss, seed, seedLoc);
   if (Operation *lossOp = loss.getDefiningOp())
     markBackward(last, terminator, lossOp);
   for (Operation *op : llvm::reverse(ops)) {
@@ -227,11 +239,13 @@ static LogicalResult differentiate(func::FuncOp func) {
 
 namespace {
 struct AutodiffPass : pxc::impl::AutodiffBase<AutodiffPass> {
+  using AutodiffBase::AutodiffBase;
+
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
-      if (failed(differentiate(func)))
+      if (failed(differentiate(func, lossScale)))
         return signalPassFailure();
     }
   }

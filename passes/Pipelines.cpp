@@ -50,7 +50,9 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
     // The backward sweep, on the global view so that the SBP search below
     // distributes the backward ops like the forward ones; each backward op
     // on its forward op's stage.
-    pm.addPass(createAutodiff());
+    AutodiffOptions autodiff;
+    autodiff.lossScale = options.lossScale;
+    pm.addPass(createAutodiff(autodiff));
     // The mean over micro-batches of the loss and the gradients, before
     // the update consumes them.
     AccumulateGradientsOptions accumulate;
@@ -60,6 +62,7 @@ void pxc::buildParallelizePipeline(OpPassManager &pm,
     // grad:<parameter> results autodiff returns.
     ApplyOptimizerOptions update;
     update.optimizer = options.optimizer;
+    update.lossScale = options.lossScale;
     pm.addPass(createApplyOptimizer(update));
     // The VJP rules leave foldable transposes, reshapes and constants.
     pm.addPass(createCanonicalizerPass());

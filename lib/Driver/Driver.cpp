@@ -171,6 +171,23 @@ struct Options {
                "loss so that the vocabulary can be split over ranks "
                "(docs/vocab-parallel.md)"),
       cl::init("off"), cl::cat(pxcCategory)};
+  cl::opt<std::string> lossScale{
+      "loss-scale",
+      cl::desc("With --train: off (default), dynamic, or a static scale: "
+               "the backward starts from the loss times the scale, the "
+               "gradients are divided by it before clipping and the update, "
+               "and a step with non-finite gradients is skipped (the "
+               "program's --loss-scale flag; docs/cuda.md)"),
+      cl::init("off"), cl::cat(pxcCategory)};
+  cl::opt<double> initialLossScale{
+      "initial-loss-scale",
+      cl::desc("With --loss-scale=dynamic: default first scale (2^16)"),
+      cl::init(65536.0), cl::cat(pxcCategory)};
+  cl::opt<int64_t> lossScaleWindow{
+      "loss-scale-window",
+      cl::desc("With --loss-scale=dynamic: default number of consecutive "
+               "finite steps after which the scale doubles"),
+      cl::init(2000), cl::cat(pxcCategory)};
   cl::opt<std::string> cxxFlags{
       "cxx-flags",
       cl::desc("Extra flags for the C++ compiler that builds OUT/model "
@@ -196,8 +213,8 @@ struct Options {
                         cl::cat(pxcCategory)};
   cl::opt<std::string> computeType{
       "compute-type",
-      cl::desc("Arithmetic of the matrix products. Programs: f32 or bf16 "
-               "(f32 master weights, docs/cuda.md). `pxc simulate`: f32, "
+      cl::desc("Arithmetic of the matrix products. Programs: f32, bf16 or "
+               "f16 (f32 master weights, docs/cuda.md). `pxc simulate`: f32, "
                "tf32, bf16, f16 (default: their element type); bf16 and f16 "
                "also count f32 activations and their communication at 2 "
                "bytes (mixed precision)"),
@@ -368,6 +385,21 @@ writeFile(StringRef directory, StringRef name,
   return success();
 }
 
+/// The largest scale the program can hold (f32).
+constexpr double kMaxLossScale = 3.4028234663852886e38;
+
+/// --loss-scale as the program's default: "off", "dynamic" or the number
+/// written to round-trip.
+std::string lossScaleDefault(const Options &opts) {
+  double value;
+  if (opts.lossScale == "off" || opts.lossScale == "dynamic" ||
+      StringRef(opts.lossScale).getAsDouble(value))
+    return opts.lossScale;
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
 LogicalResult createOutputDirectory(const Options &opts) {
   if (llvm::sys::fs::exists(opts.output) &&
       !llvm::sys::fs::is_directory(opts.output))
@@ -391,6 +423,9 @@ LogicalResult writeOutputs(ModuleOp module, const Options &opts) {
   train.decaySteps = opts.decaySteps;
   train.weightDecay = opts.weightDecay;
   train.clipNorm = opts.clipNorm;
+  train.lossScale = lossScaleDefault(opts);
+  train.initialLossScale = opts.initialLossScale;
+  train.lossScaleWindow = opts.lossScaleWindow;
   bool cuda = opts.target == "cuda";
   if (!cuda && opts.target != "cpu")
     return fail("--target must be cpu or cuda, not '" + opts.target + "'");
@@ -508,6 +543,35 @@ LogicalResult checkPipelineFlags(const Options &opts) {
   return success();
 }
 
+/// --loss-scale and its dynamic companions.
+LogicalResult checkLossScaleFlags(const Options &opts) {
+  StringRef mode = opts.lossScale.getValue();
+  double value = 0;
+  if (mode != "off" && mode != "dynamic") {
+    // getAsDouble fails on trailing text and on overflow.
+    if (StringRef(mode).getAsDouble(value))
+      return fail("--loss-scale must be off, dynamic or a positive number, "
+                  "not '" +
+                  mode + "'");
+    if (!(value > 0 && value <= kMaxLossScale))
+      return fail("--loss-scale must be a positive number no larger than "
+                  "the largest f32 (3.4e38), not '" +
+                  mode + "'");
+  }
+  for (const cl::Option *flag :
+       {static_cast<const cl::Option *>(&opts.initialLossScale),
+        static_cast<const cl::Option *>(&opts.lossScaleWindow)})
+    if (flag->getNumOccurrences() && mode != "dynamic")
+      return fail("--" + flag->ArgStr.str() + " needs --loss-scale=dynamic");
+  if (!(opts.initialLossScale > 0 && opts.initialLossScale <= kMaxLossScale))
+    return fail("--initial-loss-scale must be a positive number no larger "
+                "than the largest f32 (3.4e38)");
+  if (opts.lossScaleWindow < 1)
+    return fail("--loss-scale-window must be at least 1, not " +
+                std::to_string(opts.lossScaleWindow));
+  return success();
+}
+
 /// Training flags make sense only with --train.
 LogicalResult checkTrainFlags(const Options &opts) {
   if (opts.optimizer != "adamw" && opts.optimizer != "sgd")
@@ -521,11 +585,19 @@ LogicalResult checkTrainFlags(const Options &opts) {
     return fail("--zero must be a ZeRO stage from 0 to 3, not " +
                 std::to_string(opts.zero));
   if (opts.train)
-    return success();
-  const cl::Option *flags[] = {
-      &opts.optimizer,   &opts.lr,         &opts.minLr,
-      &opts.warmupSteps, &opts.decaySteps, &opts.weightDecay,
-      &opts.clipNorm,    &opts.zero,       &opts.vocabParallel};
+    return checkLossScaleFlags(opts);
+  const cl::Option *flags[] = {&opts.optimizer,
+                               &opts.lr,
+                               &opts.minLr,
+                               &opts.warmupSteps,
+                               &opts.decaySteps,
+                               &opts.weightDecay,
+                               &opts.clipNorm,
+                               &opts.zero,
+                               &opts.vocabParallel,
+                               &opts.lossScale,
+                               &opts.initialLossScale,
+                               &opts.lossScaleWindow};
   for (const cl::Option *flag : flags)
     if (flag->getNumOccurrences())
       return fail("--" + flag->ArgStr.str() + " needs --train");
@@ -538,12 +610,10 @@ LogicalResult checkSimulateFlags(const Options &opts) {
     return fail("pxc simulate writes trace.json, timeline.svg and "
                 "simulation.json; --emit is for compiling");
   if (!opts.simulate && !opts.computeType.empty() &&
-      opts.computeType != "f32" && opts.computeType != "bf16")
-    return fail("--compute-type: programs compute in f32 or bf16, not '" +
-                opts.computeType + "'" +
-                (opts.computeType == "f16"
-                     ? " (f16 training needs loss scaling, which pxc lacks)"
-                     : ""));
+      opts.computeType != "f32" && opts.computeType != "bf16" &&
+      opts.computeType != "f16")
+    return fail("--compute-type: programs compute in f32, bf16 or f16, not '" +
+                opts.computeType + "'");
   return success();
 }
 
@@ -599,6 +669,7 @@ LogicalResult run(const Options &opts) {
   pipeline.schedule = opts.schedule.getValue();
   pipeline.virtualStages = opts.virtualStages.getValue();
   pipeline.vocabParallel = opts.vocabParallel.getValue();
+  pipeline.lossScale = opts.train && opts.lossScale != "off";
   // `pxc simulate` counts the compute type in its cost model instead.
   if (!opts.simulate && opts.computeType != "f32")
     pipeline.computeType = opts.computeType.getValue();

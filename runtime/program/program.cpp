@@ -104,6 +104,9 @@ struct Options {
       dampening, clipNorm;
   std::optional<int64_t> warmupSteps, decaySteps;
   std::optional<int64_t> logEvery; // print every Nth step (and the last)
+  std::optional<std::string> lossScale;
+  std::optional<double> initialLossScale;
+  std::optional<int64_t> lossScaleWindow;
   std::optional<bool> nesterov;
   /// The first training flag given (to reject it for other programs).
   std::string firstTrainFlag;
@@ -174,7 +177,17 @@ void printHelp(const Program &program) {
         << "  --momentum=X (" << d.momentum << ")  --dampening=X ("
         << d.dampening << ")  --nesterov[=0|1] (" << d.nesterov << ")\n"
         << "  --clip-norm=X        global gradient-norm clipping (default "
-        << d.clipNorm << ", 0: off)\n"
+        << d.clipNorm << ", 0: off)\n";
+    if (d.lossScale != "off")
+      std::cout
+          << "  --loss-scale=dynamic|X   loss scaling (default " << d.lossScale
+          << "); a step with non-finite gradients is skipped\n"
+          << "  --initial-loss-scale=X   first dynamic scale (default "
+          << d.initialLossScale << ")\n"
+          << "  --loss-scale-window=N    good steps before a dynamic scale "
+             "doubles (default "
+          << d.lossScaleWindow << ")\n";
+    std::cout
         << "  --metrics=FILE       write per-step losses and timings as JSON\n"
         << "  --log-every=N        log every Nth step and the last (default "
            "1)\n"
@@ -271,6 +284,14 @@ bool parseTrainFlag(Options &opts, const std::string &flag,
     number(opts.dampening);
   else if (flag == "--clip-norm")
     number(opts.clipNorm);
+  else if (flag == "--loss-scale") {
+    std::string mode;
+    text(mode);
+    opts.lossScale = mode;
+  } else if (flag == "--initial-loss-scale")
+    number(opts.initialLossScale);
+  else if (flag == "--loss-scale-window")
+    count(opts.lossScaleWindow);
   else if (flag == "--log-every")
     count(opts.logEvery);
   else if (flag == "--warmup-steps")
@@ -417,11 +438,15 @@ std::vector<io::Tensor> loadInputs(const Options &opts,
 struct Training {
   train::OptimizerConfig optimizer;
   train::Schedule schedule;
+  train::LossScaleConfig lossScale;
   std::unique_ptr<data::TokenSource> source;
   int64_t batch = 0, seqLen = 0;
   int lossOutput = -1, normOutput = -1; // -1: the program has none
   // Rank 0's record of every step.
   std::vector<double> losses, lrs, norms, stepMs;
+  // With loss scaling: every step's scale and the steps it skipped.
+  std::vector<double> lossScales;
+  std::vector<int64_t> skippedSteps;
   // Rank 0's training stall per checkpoint (the snapshot), ms.
   std::vector<double> checkpointMs;
   // Per rank: the median time per step its compute stream spent in actor
@@ -440,6 +465,49 @@ struct Job {
   std::string checkpoint;
   int64_t startStep = 0;
 };
+
+/// Resolves the loss-scale flags against the program's defaults.
+void setUpLossScale(const Options &opts, const TrainDefaults &d,
+                    Training &training) {
+  train::LossScaleConfig &config = training.lossScale;
+  bool dynamicFlags = opts.initialLossScale || opts.lossScaleWindow;
+  if (d.lossScale == "off") {
+    if (opts.lossScale || dynamicFlags)
+      throw UsageError(
+          std::string(opts.lossScale          ? "--loss-scale"
+                      : opts.initialLossScale ? "--initial-loss-scale"
+                                              : "--loss-scale-window") +
+          ": this program was compiled without loss scaling (recompile "
+          "with pxc --loss-scale=dynamic or a number)");
+    return;
+  }
+  try {
+    train::parseLossScale(opts.lossScale.value_or(d.lossScale), config);
+  } catch (const std::invalid_argument &e) {
+    throw UsageError(e.what());
+  }
+  // The skipping of non-finite steps is compiled in; scale 1 is the
+  // nearest thing to off.
+  if (config.mode == train::LossScaleConfig::Mode::Off)
+    throw UsageError("--loss-scale=off: this program was compiled with loss "
+                     "scaling (pass --loss-scale=1, or recompile without "
+                     "--loss-scale)");
+  if (dynamicFlags && config.mode != train::LossScaleConfig::Mode::Dynamic)
+    throw UsageError(std::string(opts.initialLossScale
+                                     ? "--initial-loss-scale"
+                                     : "--loss-scale-window") +
+                     " needs --loss-scale=dynamic");
+  config.initial = opts.initialLossScale.value_or(d.initialLossScale);
+  config.window = opts.lossScaleWindow.value_or(d.lossScaleWindow);
+  try {
+    train::validate(config);
+  } catch (const std::invalid_argument &e) {
+    throw UsageError(e.what());
+  }
+  if (training.normOutput < 0)
+    throw std::runtime_error("loss scaling needs the program's grad_norm "
+                             "output, which tells skipped steps");
+}
 
 /// Checks the role-tagged inputs, resolves the training flags against the
 /// program's defaults and opens the token data.
@@ -520,6 +588,7 @@ std::unique_ptr<Training> setUpTraining(const Options &opts,
   } catch (const std::invalid_argument &e) {
     throw UsageError(e.what());
   }
+  setUpLossScale(opts, d, *training);
 
   if (!opts.metrics.empty()) {
     // Fail now rather than after the whole run.
@@ -732,7 +801,8 @@ io::Tensor assemble(const TensorSpec &spec, const Program &program,
 /// (a collective on `world`: every rank calls it).
 std::optional<io::Tensor> gatherOutput(const Program &program, size_t o,
                                        const std::vector<char> &mine,
-                                       Communicator &world, Stream &stream) {
+                                       Communicator &world, Stream &stream,
+                                       bool everyRank = false) {
   const TensorSpec &spec = program.outputs[o];
   // The ranks of the output's stage hold its pieces.
   int64_t size = meshSize(program), first = spec.stage * size;
@@ -749,7 +819,7 @@ std::optional<io::Tensor> gatherOutput(const Program &program, size_t o,
   all.resize(total);
   world.allGather(mine.data(), all.data(), counts, DType::Bool, stream);
   stream.synchronize();
-  if (world.rank() != 0)
+  if (world.rank() != 0 && !everyRank)
     return std::nullopt;
   std::vector<std::vector<char>> pieces;
   size_t at = 0;
@@ -883,14 +953,23 @@ void runRank(Job &job, int rank, Communicator &world) {
     saved = step;
   };
   int64_t start = training ? job.startStep : 0;
+  // Every rank runs the same scaler on the same (gathered) norms.
+  bool scaling =
+      training && training->lossScale.mode != train::LossScaleConfig::Mode::Off;
+  train::LossScaler scaler(training ? training->lossScale
+                                    : train::LossScaleConfig{});
   for (int64_t step = start; step < job.options.steps; ++step) {
     double lr = 0;
+    float scale = scaler.scale();
     if (training) {
-      // Every rank computes the same hyper vector from the step number.
+      // Every rank computes the same hyper vector from the step number (the
+      // schedule advances on skipped steps, as a torch scheduler stepped
+      // every iteration) and the optimizer's step count (which does not).
       lr =
           train::learningRate(training->optimizer.lr, training->schedule, step);
-      train::fillHyper(training->optimizer, lr, step + 1,
-                       ctx.state().hyper.data());
+      int64_t t = (scaling ? start + scaler.applied() : step) + 1;
+      train::fillHyper(training->optimizer, lr, t, ctx.state().hyper.data(),
+                       scale);
       ctx.state().step = step;
     }
     auto start = std::chrono::steady_clock::now();
@@ -909,16 +988,25 @@ void runRank(Job &job, int rank, Communicator &world) {
       if (o < 0)
         continue;
       std::optional<io::Tensor> value =
-          gatherOutput(program, o, ctx.state().outputs[o], world, stream);
+          gatherOutput(program, o, ctx.state().outputs[o], world, stream,
+                       scaling && o == training->normOutput);
       if (value)
         (o == training->lossOutput ? loss : norm) = scalarValue(*value);
     }
+    // The program left parameters and states unchanged if the norm is not
+    // finite; the scaler follows.
+    bool skipped = scaling && !scaler.update(std::isfinite(norm));
     if (rank != 0)
       continue;
     training->losses.push_back(loss);
     training->lrs.push_back(lr);
     training->norms.push_back(norm);
     training->stepMs.push_back(ms);
+    if (scaling) {
+      training->lossScales.push_back(scale);
+      if (skipped)
+        training->skippedSteps.push_back(step);
+    }
     int64_t every = job.options.logEvery.value_or(1);
     if (job.options.quiet ||
         (step % every != 0 && step + 1 != job.options.steps))
@@ -928,6 +1016,9 @@ void runRank(Job &job, int rank, Communicator &world) {
                 loss, lr);
     if (training->normOutput >= 0)
       std::printf(" | grad norm %.4f", norm);
+    if (scaling)
+      std::printf(" | loss scale %g%s", static_cast<double>(scale),
+                  skipped ? " (skipped)" : "");
     std::printf(" | %.0f tok/s | %.2f ms\n", ms > 0 ? tokens / ms * 1e3 : 0.0,
                 ms);
     std::fflush(stdout);
@@ -1021,6 +1112,19 @@ void writeMetrics(const Job &job) {
   json += "  \"lr\": " + jsonArray(t.lrs, 17) + ",\n";
   json += "  \"grad_norm\": " + jsonArray(t.norms) + ",\n";
   json += "  \"step_ms\": " + jsonArray(t.stepMs) + ",\n";
+  if (t.lossScale.mode != train::LossScaleConfig::Mode::Off) {
+    json +=
+        "  \"loss_scale_mode\": \"" +
+        std::string(t.lossScale.mode == train::LossScaleConfig::Mode::Dynamic
+                        ? "dynamic"
+                        : "static") +
+        "\",\n";
+    json += "  \"loss_scale\": " + jsonArray(t.lossScales, 17) + ",\n";
+    std::string skipped = "[";
+    for (size_t i = 0; i < t.skippedSteps.size(); ++i)
+      skipped += (i ? ", " : "") + std::to_string(t.skippedSteps[i]);
+    json += "  \"skipped_steps\": " + skipped + "],\n";
+  }
   json += "  \"median_step_ms\": " + jsonNumber(median) + ",\n";
   if (!job.checkpoint.empty())
     json += "  \"first_step\": " + std::to_string(job.startStep) + ",\n";

@@ -2,7 +2,10 @@
 
 #include "pxrt/train.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 
@@ -60,7 +63,7 @@ double learningRate(double lr, const Schedule &schedule, int64_t step) {
 }
 
 void fillHyper(const OptimizerConfig &config, double lr, int64_t t,
-               float *hyper) {
+               float *hyper, float lossScale) {
   if (t < 1)
     throw std::invalid_argument("fillHyper: the optimizer step is 1-based");
   double step = static_cast<double>(t);
@@ -89,6 +92,95 @@ void fillHyper(const OptimizerConfig &config, double lr, int64_t t,
                         ? config.clipNorm
                         : std::numeric_limits<double>::infinity());
   set(kStep, step);
+  hyper[kLossScale] = lossScale;
+  // GradScaler: inv_scale = scale.double().reciprocal().float().
+  set(kInvLossScale, 1.0 / static_cast<double>(lossScale));
+}
+
+void parseLossScale(const std::string &text, LossScaleConfig &config) {
+  if (text == "off") {
+    config.mode = LossScaleConfig::Mode::Off;
+    return;
+  }
+  if (text == "dynamic") {
+    config.mode = LossScaleConfig::Mode::Dynamic;
+    return;
+  }
+  char *end = nullptr;
+  errno = 0;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno == ERANGE)
+    throw std::invalid_argument("--loss-scale must be off, dynamic or a "
+                                "positive number, not '" +
+                                text + "'");
+  config.mode = LossScaleConfig::Mode::Static;
+  config.scale = value;
+}
+
+/// `value` as the user would write it (not std::to_string's 6 decimals).
+static std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+/// A scale the program can use: positive and finite in f32.
+static bool isScale(double value) {
+  return value > 0 && value <= std::numeric_limits<float>::max();
+}
+
+void validate(const LossScaleConfig &config) {
+  if (config.mode == LossScaleConfig::Mode::Static && !isScale(config.scale))
+    throw std::invalid_argument(
+        "--loss-scale must be a positive number no larger than the largest "
+        "f32 (3.4e38), not " +
+        number(config.scale));
+  if (!isScale(config.initial))
+    throw std::invalid_argument(
+        "--initial-loss-scale must be a positive number no larger than the "
+        "largest f32 (3.4e38), not " +
+        number(config.initial));
+  if (config.window < 1)
+    throw std::invalid_argument("--loss-scale-window must be at least 1, not " +
+                                std::to_string(config.window));
+}
+
+LossScaler::LossScaler(const LossScaleConfig &config) : config_(config) {
+  switch (config.mode) {
+  case LossScaleConfig::Mode::Off:
+    scale_ = 1;
+    break;
+  case LossScaleConfig::Mode::Static:
+    scale_ = static_cast<float>(config.scale);
+    break;
+  case LossScaleConfig::Mode::Dynamic:
+    scale_ = static_cast<float>(config.initial);
+    break;
+  }
+}
+
+bool LossScaler::update(bool finite) {
+  if (config_.mode == LossScaleConfig::Mode::Off) {
+    ++applied_;
+    return true;
+  }
+  if (!finite) {
+    ++skipped_;
+    goodSteps_ = 0;
+    if (config_.mode == LossScaleConfig::Mode::Dynamic)
+      scale_ *= 0.5f;
+    return false;
+  }
+  ++applied_;
+  if (config_.mode == LossScaleConfig::Mode::Dynamic &&
+      ++goodSteps_ == config_.window) {
+    // torch's _amp_update_scale_ keeps the scale when doubling overflows.
+    float grown = scale_ * 2.0f;
+    if (std::isfinite(grown))
+      scale_ = grown;
+    goodSteps_ = 0;
+  }
+  return true;
 }
 
 } // namespace pxrt::train

@@ -4,7 +4,7 @@
 // The global norm over every gradient, torch's clipping coefficient from
 // hyper[kClipMaxNorm = 14], one update and its assignments per parameter.
 // CHECK-LABEL: func.func @main
-// CHECK-SAME: %[[HYPER:[^ ]*]]: tensor<16xf32> {px.name = "hyper", px.role = "hyper"}
+// CHECK-SAME: %[[HYPER:[^ ]*]]: tensor<18xf32> {px.name = "hyper", px.role = "hyper"}
 // CHECK-SAME: -> (tensor<f32> {px.name = "loss"}, tensor<f32> {px.name = "grad_norm"})
 // CHECK: %[[W:.*]] = px.parameter "w" : tensor<3x2xf32>
 // CHECK: %[[B:.*]] = px.parameter "b" : tensor<2xf32>
@@ -30,7 +30,7 @@
 // SGD-LABEL: func.func @main
 // SGD: %[[W:.*]] = px.parameter "w" : tensor<3x2xf32>
 // SGD: %[[BUF:.*]] = px.parameter "w.momentum_buffer" frozen : tensor<3x2xf32> init = #px.init<zeros>
-// SGD: %[[P:.*]], %[[BUF2:.*]] = px.sgd %[[W]], %{{.*}}, %[[BUF]], %{{.*}} : tensor<3x2xf32>, tensor<16xf32>
+// SGD: %[[P:.*]], %[[BUF2:.*]] = px.sgd %[[W]], %{{.*}}, %[[BUF]], %{{.*}} : tensor<3x2xf32>, tensor<18xf32>
 // SGD: px.assign %[[W]], %[[P]]
 // SGD: px.assign %[[BUF]], %[[BUF2]]
 func.func @main(%x: tensor<4x3xf32> {px.name = "x"}) -> (tensor<f32> {px.name = "loss"}, tensor<3x2xf32> {px.name = "grad:w"}, tensor<2xf32> {px.name = "grad:b"}) {
@@ -85,4 +85,16 @@ func.func @main() -> (tensor<f32>, tensor<2xf64> {px.name = "grad:b"}) {
   // expected-error @+1 {{is trained with an f32 optimizer but is 'tensor<2xf64>'}}
   %b = px.parameter "b" : tensor<2xf64> init = #px.init<zeros>
   return %l, %b : tensor<f32>, tensor<2xf64>
+}
+
+// -----
+
+// Gradients seeded with the loss scale (px-autodiff=loss-scale=true) need
+// loss-scale=true here, which divides them by it again.
+// expected-error @+1 {{the gradients are loss-scaled (px-autodiff loss-scale=true); unscale them with loss-scale=true}}
+func.func @main(%h: tensor<18xf32> {px.role = "hyper"}) -> (tensor<f32>, tensor<2xf32> {px.name = "grad:b"}) {
+  %l = px.constant dense<0.0> : tensor<f32>
+  %s = px.slice %h offsets = [16] sizes = [1] strides = [1] : tensor<18xf32> to tensor<1xf32>
+  %b = px.parameter "b" : tensor<2xf32> init = #px.init<zeros>
+  return %l, %b : tensor<f32>, tensor<2xf32>
 }

@@ -78,13 +78,26 @@ def ApplyOptimizer : Pass<"px-apply-optimizer", "mlir::ModuleOp"> {
     `px.sgd` update and the `px.assign`s of the new values. The results
     become the loss and `grad_norm`.
 
+    With `loss-scale` (after `px-autodiff=loss-scale=true`, which seeds the
+    backward with the hyper vector's loss scale S), every gradient is first
+    multiplied by the hyper vector's 1/S, so the norm, the clipping and the
+    update see the unscaled gradients; and when that norm is not finite
+    (some gradient overflowed) the step is skipped: each `px.assign` stores
+    `px.where(norm < inf, new, old)`, leaving parameters and optimizer
+    states unchanged (torch's GradScaler). `grad_norm` is the unscaled
+    norm, so the program tells the runtime which steps it skipped.
+
     ```
     pxc-opt --px-autodiff --px-apply-optimizer=optimizer=sgd model.mlir
+    pxc-opt --px-autodiff=loss-scale=true \
+        --px-apply-optimizer=loss-scale=true model.mlir
     ```
   }];
   let options = [
     Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adamw\"",
            "adamw or sgd">,
+    Option<"lossScale", "loss-scale", "bool", /*default=*/"false",
+           "unscale loss-scaled gradients and skip non-finite steps">,
   ];
 }
 
@@ -122,10 +135,21 @@ def Autodiff : Pass<"px-autodiff", "mlir::ModuleOp"> {
     gets a zero gradient. Backward ops are located at their forward op
     (fused with `"px.vjp"`). Linear in the number of ops.
 
+    With `loss-scale`, the sweep starts from the loss scale S instead of
+    1.0: S is entry `kLossScale` of the per-step hyper-parameter argument
+    (`px.role = "hyper"`, added as in `px-apply-optimizer` when missing),
+    so every gradient is S times the loss's gradient while the returned
+    loss stays unscaled. `px-apply-optimizer` with `loss-scale` undoes it.
+
     ```
     pxc-opt --px-autodiff model.mlir
+    pxc-opt --px-autodiff=loss-scale=true model.mlir
     ```
   }];
+  let options = [
+    Option<"lossScale", "loss-scale", "bool", /*default=*/"false",
+           "seed the backward with the hyper vector's loss scale">,
+  ];
   let dependentDialects = ["::pxc::px::PxDialect"];
 }
 

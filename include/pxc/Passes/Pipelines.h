@@ -62,6 +62,12 @@ struct ParallelizeOptions
       *this, "vocab-parallel",
       llvm::cl::desc("With train: off, vocab-1 or vocab-2 (px-vocab-parallel)"),
       llvm::cl::init("off")};
+  Option<bool> lossScale{
+      *this, "loss-scale",
+      llvm::cl::desc("With train: seed the backward with the hyper vector's "
+                     "loss scale, unscale the gradients and skip steps with "
+                     "non-finite ones (px-autodiff, px-apply-optimizer)"),
+      llvm::cl::init(false)};
   Option<std::string> computeType{
       *this, "compute-type",
       llvm::cl::desc("Matrix products in bf16 or f16 with f32 master "

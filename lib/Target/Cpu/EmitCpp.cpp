@@ -24,6 +24,7 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <functional>
@@ -886,6 +887,12 @@ void ProgramEmitter::emitTraining() {
      << "  p.train.decaySteps = " << train.decaySteps << ";\n"
      << llvm::formatv("  p.train.weightDecay = {0:e};\n", train.weightDecay)
      << llvm::formatv("  p.train.clipNorm = {0:e};\n", train.clipNorm);
+  if (train.lossScale != "off")
+    // %.17g: a scale is exact (powers of two, 2^127 included).
+    os << "  p.train.lossScale = " << quoted(train.lossScale) << ";\n"
+       << "  p.train.initialLossScale = "
+       << llvm::format("%.17g", train.initialLossScale) << ";\n"
+       << "  p.train.lossScaleWindow = " << train.lossScaleWindow << ";\n";
 }
 
 LogicalResult ProgramEmitter::emit() {

@@ -57,6 +57,12 @@ struct TrainDefaults {
   double momentum = 0, dampening = 0; // --momentum, --dampening (SGD)
   bool nesterov = false;              // --nesterov (SGD)
   double clipNorm = 0;                // --clip-norm (0: off)
+  /// Loss scaling compiled into the step (pxc --loss-scale): "off" (none;
+  /// the loss-scale flags are refused), else the default of --loss-scale,
+  /// "dynamic" or a number.
+  std::string lossScale = "off";
+  double initialLossScale = 65536; // --initial-loss-scale (dynamic)
+  int64_t lossScaleWindow = 2000;  // --loss-scale-window (dynamic)
 };
 
 /// A parameter and how to initialize it. Random initializers are

@@ -39,7 +39,11 @@ enum Hyper : int {
   kClipMaxNorm = 14,       // max_norm of global-norm clipping; +inf when off,
                            // so min(1, max_norm / (norm + 1e-6)) is 1
   kStep = 15,              // t (exact in f32 up to 2^24)
-  kHyperCount = 16
+  kLossScale = 16,         // S: the backward starts from S instead of 1
+                           // (1 without loss scaling)
+  kInvLossScale = 17,      // 1 / S (in double, rounded once, as torch's
+                           // GradScaler), multiplies every gradient
+  kHyperCount = 18
 };
 
 /// The hyper-parameters of a run (flags of the generated program).
@@ -51,6 +55,55 @@ struct OptimizerConfig {
   double momentum = 0, dampening = 0;
   bool nesterov = false;
   double clipNorm = 0; // 0: no clipping
+};
+
+/// Loss scaling, as torch.cuda.amp.GradScaler with its default factors
+/// (growth 2, backoff 0.5): a program compiled with pxc --loss-scale seeds
+/// its backward with hyper[kLossScale], unscales the gradients by
+/// hyper[kInvLossScale] and leaves parameters and optimizer states unchanged
+/// when the global gradient norm is not finite (a skipped step).
+struct LossScaleConfig {
+  enum class Mode { Off, Static, Dynamic };
+  Mode mode = Mode::Off;
+  double scale = 1;       // static: the scale
+  double initial = 65536; // dynamic: the first scale (2^16)
+  int64_t window = 2000;  // dynamic: good steps between doublings
+};
+
+/// Parses "off", "dynamic" or a number into `config.mode` (and
+/// `config.scale`); throws std::invalid_argument naming --loss-scale.
+void parseLossScale(const std::string &text, LossScaleConfig &config);
+
+/// Throws std::invalid_argument naming the flag (--loss-scale,
+/// --initial-loss-scale, --loss-scale-window) for a value out of range: a
+/// scale must be a positive finite f32 number, a window at least 1.
+void validate(const LossScaleConfig &config);
+
+/// The scale of a run and its update after every step (GradScaler.update):
+/// a step with non-finite gradients is skipped and halves a dynamic scale;
+/// `window` consecutive finite steps double it (unless that overflows f32).
+/// The scale is kept in f32, as torch keeps it in an f32 tensor. Every rank
+/// runs its own scaler on the same norms, so all agree.
+class LossScaler {
+public:
+  explicit LossScaler(const LossScaleConfig &config = {});
+  /// This step's scale (1 when off).
+  float scale() const { return scale_; }
+  /// Records whether the step's gradients were finite. Returns whether the
+  /// step was applied: always when off, else when finite.
+  bool update(bool finite);
+  /// Steps applied so far (the optimizer's step count: torch does not
+  /// count a skipped step, so Adam's t is applied() + 1).
+  int64_t applied() const { return applied_; }
+  int64_t skipped() const { return skipped_; }
+  /// Finite steps since the last doubling or skip (GradScaler's
+  /// _growth_tracker).
+  int64_t goodSteps() const { return goodSteps_; }
+
+private:
+  LossScaleConfig config_;
+  float scale_;
+  int64_t applied_ = 0, skipped_ = 0, goodSteps_ = 0;
 };
 
 /// Learning-rate schedule over 0-based steps s (nanoGPT's get_lr(it)):
@@ -74,10 +127,10 @@ void validate(const OptimizerConfig &config, const Schedule &schedule);
 double learningRate(double lr, const Schedule &schedule, int64_t step);
 
 /// Fills hyper[0, kHyperCount) for optimizer step `t` (1-based) with
-/// learning rate `lr` (already scheduled). Entries of the other optimizer
-/// are filled too; they are simply unused.
+/// learning rate `lr` (already scheduled) and loss scale `lossScale`.
+/// Entries of the other optimizer are filled too; they are simply unused.
 void fillHyper(const OptimizerConfig &config, double lr, int64_t t,
-               float *hyper);
+               float *hyper, float lossScale = 1);
 
 } // namespace pxrt::train
 

@@ -7,6 +7,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
+#include <string>
 
 namespace pxc {
 
@@ -20,6 +21,10 @@ struct TrainFlagDefaults {
   /// Negative: torch's default of the optimizer (AdamW 0.01, SGD 0).
   double weightDecay = -1;
   double clipNorm = 0;
+  /// pxc --loss-scale: "off", "dynamic" or the static scale (as given).
+  std::string lossScale = "off";
+  double initialLossScale = 65536;
+  int64_t lossScaleWindow = 2000;
 };
 
 /// Writes the C++ source of the program in `module`, whose per-rank
