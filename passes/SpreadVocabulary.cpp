@@ -175,18 +175,20 @@ namespace {
 /// stage.
 class Spreader {
 public:
-  /// `weightBlocks`: the weight's blocks when they exist already (a weight
-  /// the input embedding shares), else empty.
+  /// `stages` blocks (one per pipeline device, on its first model stage),
+  /// combined on `lastStage`, the last model stage. `weightBlocks`: the
+  /// weight's blocks when they exist already (a weight the input embedding
+  /// shares), else empty.
   Spreader(CrossEntropyOp op, OutputLayer &layer, int64_t stages,
-           ArrayRef<Value> weightBlocks)
-      : op(op), layer(layer), stages(stages), weightBlocks(weightBlocks), b(op),
-        loss(b, op), vb(b, op) {
+           int64_t lastStage, ArrayRef<Value> weightBlocks)
+      : op(op), layer(layer), stages(stages), lastStage(lastStage),
+        weightBlocks(weightBlocks), b(op), loss(b, op), vb(b, op) {
     lead = llvm::to_vector(op.getLabels().getType().getShape());
     elt = op.getLogits().getType().getElementType();
   }
 
   LogicalResult build(StringRef mode) {
-    int64_t last = stages - 1;
+    int64_t last = lastStage;
     // One reading of the input per stage, on the last stage: autodiff then
     // sums the stages' input gradients there, in its backward.
     Value input = layer.linear.getInput();
@@ -272,7 +274,7 @@ private:
   /// vocab-2: each stage's max, sum of exponentials and label logit,
   /// combined in one round on the last stage.
   Value oneRound() {
-    int64_t k = static_cast<int64_t>(lead.size()), last = stages - 1;
+    int64_t k = static_cast<int64_t>(lead.size()), last = lastStage;
     SmallVector<Value> maxes, sums, targets;
     for (int64_t s = 0; s < stages; ++s) {
       Placing placing(op, s, Phase::VocabForward);
@@ -292,7 +294,7 @@ private:
   /// vocab-1: the global max first (every stage's max to the last stage and
   /// back), then every stage's sum of exponentials and shifted label logit.
   Value twoRounds() {
-    int64_t k = static_cast<int64_t>(lead.size()), last = stages - 1;
+    int64_t k = static_cast<int64_t>(lead.size()), last = lastStage;
     SmallVector<Value> maxes, sums, targets;
     for (int64_t s = 0; s < stages; ++s)
       maxes.push_back(placed(s, Phase::VocabForward, [&] {
@@ -321,7 +323,7 @@ private:
 
   CrossEntropyOp op;
   OutputLayer &layer;
-  int64_t stages;
+  int64_t stages, lastStage;
   ArrayRef<Value> weightBlocks;
   OpBuilder b;
   LossBuilder loss;
@@ -446,11 +448,12 @@ spreadEmbedding(const InputEmbedding &embedding, int64_t classes,
 
 LogicalResult px::spreadVocabulary(CrossEntropyOp op, StringRef mode,
                                    const PipelineConfig &config) {
-  if (config.virtualStages != 1 || config.schedule != "1f1b")
+  if (config.schedule != "1f1b" && config.schedule != "interleaved")
     return op.emitOpError("cannot spread the output layer over the "
                           "pipeline stages under the '")
            << config.schedule
-           << "' schedule: vocabulary passes need --schedule=1f1b";
+           << "' schedule: vocabulary passes need --schedule=1f1b or "
+              "interleaved";
   std::optional<OutputLayer> layer = matchOutputLayer(op);
   if (!layer)
     return op.emitOpError("cannot spread the output layer over the pipeline "
@@ -473,7 +476,8 @@ LogicalResult px::spreadVocabulary(CrossEntropyOp op, StringRef mode,
     if (embedding->tied)
       shared = std::move(*blocks);
   }
-  Spreader spreader(op, *layer, config.stages, shared);
+  Spreader spreader(op, *layer, config.stages,
+                    config.stages * config.virtualStages - 1, shared);
   if (failed(spreader.build(mode)))
     return failure();
   Operation *weight = layer->linear.getWeight().getDefiningOp();

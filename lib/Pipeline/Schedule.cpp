@@ -87,9 +87,10 @@ std::string pxc::pipeline::validate(const ScheduleConfig &config) {
            ") to be a multiple of stages (" + std::to_string(config.stages) +
            "), as in Megatron-LM";
   if (config.vocab != VocabMode::Off &&
-      (!config.training || config.kind != ScheduleKind::OneFOneB))
+      (!config.training || (config.kind != ScheduleKind::OneFOneB &&
+                            config.kind != ScheduleKind::Interleaved)))
     return "vocabulary layers spread over the pipeline need a training step "
-           "with the 1f1b schedule";
+           "with the 1f1b or the interleaved schedule";
   return "";
 }
 
@@ -139,7 +140,8 @@ void oneFOneB(Builder &b, int p, int m, int device, int extraLag = 0) {
 /// Megatron-LM's interleaved 1F1B. Virtual index i counts the device's
 /// forwards (or backwards) in order; groups of p * v indices cover p
 /// micro-batches on every chunk.
-void interleaved(Builder &b, int p, int m, int v, int device, bool training) {
+void interleaved(Builder &b, int p, int m, int v, int device, bool training,
+                 int extraWarmup = 0) {
   int group = p * v;
   auto microBatch = [&](int i) { return i / group * p + i % p; };
   auto forward = [&](int i) { b.forward(microBatch(i), i % group / p); };
@@ -148,7 +150,9 @@ void interleaved(Builder &b, int p, int m, int v, int device, bool training) {
   };
   int total = m * v;
   int warmup =
-      training ? std::min((p - device - 1) * 2 + (v - 1) * p, total) : total;
+      training
+          ? std::min((p - device - 1) * 2 + (v - 1) * p + extraWarmup, total)
+          : total;
   for (int i = 0; i < warmup; ++i)
     forward(i);
   if (!training)
@@ -175,7 +179,8 @@ std::vector<std::vector<double>> startsOf(const SimulationResult &timeline,
 SimulationResult nominalTimeline(const ScheduleConfig &config,
                                  const std::vector<std::vector<Task>> &lists) {
   SimulationInput nominal{config, {}, {}, {}, {}};
-  nominal.stageCosts.assign(config.stages, TaskCost{1, 2, 0, 0});
+  nominal.stageCosts.assign(config.stages * config.virtualStages,
+                            TaskCost{1, 2, 0, 0});
   return simulate(nominal, lists);
 }
 
@@ -191,20 +196,30 @@ SimulationResult nominalTimeline(const ScheduleConfig &config,
 /// the paper's 8-stage setup, two leave 9%;
 /// bench/results/2026-11-26-vocab-sim.md.)
 std::vector<std::vector<Task>>
-withOutputLayerTasks(int m, const std::vector<std::vector<Task>> &lists) {
-  int p = static_cast<int>(lists.size());
-  SimulationResult timeline =
-      nominalTimeline({ScheduleKind::OneFOneB, p, m}, lists);
+withOutputLayerTasks(const ScheduleConfig &config,
+                     const std::vector<std::vector<Task>> &lists) {
+  int p = config.stages, m = config.microBatches,
+      lastChunk = config.virtualStages - 1;
+  ScheduleConfig plain = config;
+  plain.vocab = VocabMode::Off;
+  SimulationResult timeline = nominalTimeline(plain, lists);
   std::vector<std::vector<double>> starts = startsOf(timeline, p);
-  std::vector<double> lastForwardEnd(m + 1, 0);
+  // Per micro-batch k, on the last model stage: when Forward(k) ends, and
+  // when T(k) is due: one forward later, but before Backward(k) starts
+  // (under the interleaved schedule its Forward(k + 1) may come later).
+  std::vector<double> lastForwardEnd(m + 1, 0), tDue(m, 0);
   for (const TaskEvent &event : timeline.events)
-    if (event.device == p - 1 && event.task.phase == Phase::Forward)
+    if (event.device == p - 1 && event.task.phase == Phase::Forward &&
+        event.task.chunk == lastChunk)
       lastForwardEnd[event.task.microBatch] = event.end;
   lastForwardEnd[m] = lastForwardEnd[m - 1];
-  // T(k) waits for every device's S(k) and the last stage's combination:
-  // one forward later. (Two later, with the same warm-up, deadlocks: the
-  // last stage's Backward(k) would come first.)
-  const int tLag = 1;
+  for (int k = 0; k < m; ++k)
+    tDue[k] = lastForwardEnd[std::min(k + 1, m)];
+  for (const TaskEvent &event : timeline.events)
+    if (event.device == p - 1 && event.task.phase == Phase::Backward &&
+        event.task.chunk == lastChunk)
+      tDue[event.task.microBatch] =
+          std::min(tDue[event.task.microBatch], event.start);
   std::vector<std::vector<Task>> out(p);
   for (int device = 0; device < p; ++device) {
     const std::vector<Task> &tasks = lists[device];
@@ -221,7 +236,7 @@ withOutputLayerTasks(int m, const std::vector<std::vector<Task>> &lists) {
           out[device].push_back({Phase::VocabForward, s++, 0});
           more = true;
         }
-        if (t < s && due(t, i, lastForwardEnd[std::min(t + tLag, m)])) {
+        if (t < s && due(t, i, tDue[t])) {
           out[device].push_back({Phase::VocabBackward, t++, 0});
           more = true;
         }
@@ -250,7 +265,7 @@ std::vector<Task> withEmbedTasks(const ScheduleConfig &config, int device,
   SimulationResult timeline = nominalTimeline(config, lists);
   std::vector<double> firstForwardStart(m, 0), firstBackwardEnd(m, 0);
   for (const TaskEvent &event : timeline.events) {
-    if (event.device != 0)
+    if (event.device != 0 || event.task.chunk != 0)
       continue;
     if (event.task.phase == Phase::Forward)
       firstForwardStart[event.task.microBatch] = event.start;
@@ -271,7 +286,8 @@ std::vector<Task> withEmbedTasks(const ScheduleConfig &config, int device,
       out.push_back({Phase::EmbedForward, e, 0});
     for (; g < m && (end || starts[i] >= firstBackwardEnd[g] + lag); ++g) {
       out.push_back({Phase::EmbedBackward, g, 0});
-      out.push_back({Phase::Update, g, 0});
+      for (int chunk = 0; chunk < config.virtualStages; ++chunk)
+        out.push_back({Phase::Update, g, chunk});
     }
     if (!end)
       out.push_back(tasks[i]);
@@ -287,6 +303,20 @@ std::vector<Task> pxc::pipeline::buildSchedule(const ScheduleConfig &config,
   assert(device >= 0 && device < config.stages && "device out of range");
   int p = config.stages, m = config.microBatches;
   Builder b{{}, splitsBackward(config.kind)};
+  if (config.training && config.vocab != VocabMode::Off) {
+    // Two more warm-up forwards (see withOutputLayerTasks).
+    std::vector<std::vector<Task>> lists(p);
+    for (int d = 0; d < p; ++d) {
+      Builder each{{}, false};
+      if (config.kind == ScheduleKind::Interleaved)
+        interleaved(each, p, m, config.virtualStages, d, true,
+                    /*extraWarmup=*/2);
+      else
+        oneFOneB(each, p, m, d, /*extraLag=*/2);
+      lists[d] = std::move(each.tasks);
+    }
+    return withEmbedTasks(config, device, withOutputLayerTasks(config, lists));
+  }
   if (config.kind == ScheduleKind::Interleaved) {
     interleaved(b, p, m, config.virtualStages, device, config.training);
   } else if (!config.training) {
@@ -294,16 +324,8 @@ std::vector<Task> pxc::pipeline::buildSchedule(const ScheduleConfig &config,
       b.forward(k, 0);
   } else if (config.kind == ScheduleKind::GPipe) {
     gpipe(b, m);
-  } else if (config.vocab == VocabMode::Off) {
-    oneFOneB(b, p, m, device);
   } else {
-    std::vector<std::vector<Task>> lists(p);
-    for (int d = 0; d < p; ++d) {
-      Builder each{{}, false};
-      oneFOneB(each, p, m, d, /*extraLag=*/2);
-      lists[d] = std::move(each.tasks);
-    }
-    return withEmbedTasks(config, device, withOutputLayerTasks(m, lists));
+    oneFOneB(b, p, m, device);
   }
   return std::move(b.tasks);
 }

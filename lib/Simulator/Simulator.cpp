@@ -469,12 +469,17 @@ FailureOr<PlanSimulation> sim::simulatePlan(ModuleOp module,
 
   pipeline::SimulationInput &input = plan.input;
   input.staticBytes.assign(config.stages, 0);
+  for (const StageReport &stage : plan.stages)
+    input.stageCosts.push_back({stage.forward.total(), stage.backward.total(),
+                                stage.weight.total(), stage.update.total()});
+  // A device's vocabulary tasks are its first chunk's, whichever model
+  // stage their work sits on.
   for (const StageReport &stage : plan.stages) {
-    input.stageCosts.push_back(
-        {stage.forward.total(), stage.backward.total(), stage.weight.total(),
-         stage.update.total(), stage.vocabForward.total(),
-         stage.vocabBackward.total(), stage.embedForward.total(),
-         stage.embedBackward.total()});
+    pipeline::TaskCost &share = input.stageCosts[stage.device];
+    share.vocabForward += stage.vocabForward.total();
+    share.vocabBackward += stage.vocabBackward.total();
+    share.embedForward += stage.embedForward.total();
+    share.embedBackward += stage.embedBackward.total();
     input.activationBytes.push_back(stage.activationBytes);
     input.staticBytes[stage.device] += stage.staticBytes;
   }

@@ -189,7 +189,7 @@ def VocabParallel : Pass<"px-vocab-parallel", "mlir::ModuleOp"> {
     others) as `embed-forward` work, summed on the lookup's stage, and
     autodiff puts each block's weight gradient in `embed-backward` work. A
     weight the embedding and the output layer share is split once.
-    Needs the 1F1B schedule.
+    Needs the 1F1B or the interleaved schedule.
 
     Runs on the global view before autodiff (after `px-append-loss`).
     Ignored labels and every reduction (mean, sum, none) keep their

@@ -79,7 +79,7 @@ struct ScheduleConfig {
   int virtualStages = 1;
   /// False: one inference pass, forwards only.
   bool training = true;
-  /// Training with 1F1B only.
+  /// Training with 1F1B or the interleaved schedule only.
   VocabMode vocab = VocabMode::Off;
 };
 
@@ -100,12 +100,13 @@ struct Task {
 /// The order in which `device` (0..stages-1) runs its tasks in one training
 /// step, or in one inference pass when !config.training (forwards only, no
 /// Update). The configuration must validate(). With vocabulary parallelism,
-/// 1F1B takes two more warm-up forwards and every device runs
-/// VocabForward(k) at the point of its list where, in the plain schedule
-/// with uniform stages, the last stage's Forward(k) has finished (the last
-/// stage: right after it), VocabBackward(k) where its Forward(k + 1) has,
-/// and both before its own Backward(k): the last stage's Backward(k) waits
-/// for every device's share. EmbedForward(k) runs a little before the
+/// 1F1B (or the interleaved schedule) takes two more warm-up forwards and
+/// every device runs VocabForward(k) at the point of its list where, in the
+/// plain schedule with uniform stages, the last model stage's Forward(k)
+/// has finished (the last stage: right after it), VocabBackward(k) where
+/// its Forward(k + 1) has (or its Backward(k) starts, if sooner), and both
+/// before its own Backward(k): the last stage's Backward(k) waits for every
+/// device's share. EmbedForward(k) runs a little before the
 /// first device's Forward(k), which sums every device's, and
 /// EmbedBackward(k) (then Update(k)) a little after its Backward(k), which
 /// sends their input; the lists run without deadlock whatever the times.

@@ -95,8 +95,19 @@ pipeline::Phase StageView::phaseOf(Operation *op) {
 }
 
 int StageView::chunkOf(Operation *op) const {
-  if (phaseOf(op) == pipeline::Phase::Update)
-    return 0; // One update task for every chunk (see tasksOf).
+  switch (phaseOf(op)) {
+  case pipeline::Phase::Update: // One update task for every chunk (tasksOf).
+  case pipeline::Phase::EmbedForward:
+  case pipeline::Phase::VocabForward:
+  case pipeline::Phase::VocabBackward:
+  case pipeline::Phase::EmbedBackward:
+    // A device's share of the vocabulary layers is one task per
+    // micro-batch, whichever model stage its ops sit on (the last one
+    // combines the statistics).
+    return 0;
+  default:
+    break;
+  }
   int64_t stage = isa<TransferOp>(op) ? cast<TransferOp>(op).getSrcStage()
                                       : getStage(op).value_or(0);
   return static_cast<int>(stage / pipelineConfig.stages);

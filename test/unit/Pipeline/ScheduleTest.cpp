@@ -92,7 +92,7 @@ std::string runTogether(const ScheduleConfig &config) {
     case Phase::Update:
       return isDone(Phase::Backward, k, stage) &&
              (!split || isDone(Phase::Weight, k, stage)) &&
-             (!vocab || isDone(Phase::EmbedBackward, k, stage));
+             (!vocab || isDone(Phase::EmbedBackward, k, stage % p));
     }
     return false;
   };
@@ -242,50 +242,60 @@ TEST(Schedule, LiveSlotsOfTheSchedules) {
 } // namespace
 
 TEST(Schedule, VocabularyPassesNeverDeadlock) {
+  std::vector<ScheduleConfig> configs;
+  for (int p = 1; p <= 8; ++p)
+    for (int m = 1; m <= 3 * p + 1; ++m)
+      configs.push_back({ScheduleKind::OneFOneB, p, m});
+  for (int p = 2; p <= 4; ++p)
+    for (int v = 2; v <= 3; ++v)
+      for (int m = p; m <= 3 * p; m += p)
+        configs.push_back({ScheduleKind::Interleaved, p, m, v});
   for (VocabMode mode : {VocabMode::TwoRounds, VocabMode::OneRound})
-    for (int p = 1; p <= 8; ++p)
-      for (int m = 1; m <= 3 * p + 1; ++m) {
-        ScheduleConfig config{ScheduleKind::OneFOneB, p, m};
-        config.vocab = mode;
-        SCOPED_TRACE(describe(config));
-        EXPECT_EQ(runTogether(config), "");
-        for (int d = 0; d < p; ++d) {
-          // E(k) before F(k); S(k) then T(k) before B(k); G(k) after B(k)
-          // and before U(k); each kind in micro-batch order.
-          std::vector<Task> tasks = buildSchedule(config, d);
-          int nextE = 0, nextS = 0, nextT = 0, nextG = 0, nextU = 0,
-              forwards = 0, backwards = 0;
-          for (const Task &t : tasks) {
-            if (t.phase == Phase::EmbedForward) {
-              EXPECT_EQ(t.microBatch, nextE++);
-            } else if (t.phase == Phase::VocabForward) {
-              EXPECT_EQ(t.microBatch, nextS++);
-            } else if (t.phase == Phase::VocabBackward) {
-              EXPECT_EQ(t.microBatch, nextT++);
-            } else if (t.phase == Phase::EmbedBackward) {
-              EXPECT_EQ(t.microBatch, nextG++);
-              EXPECT_GE(backwards, nextG);
-            } else if (t.phase == Phase::Update) {
-              EXPECT_EQ(t.microBatch, nextU++);
-              EXPECT_EQ(nextU, nextG);
-            } else if (t.phase == Phase::Backward) {
-              EXPECT_GT(nextT, t.microBatch);
-              ++backwards;
-            } else if (t.phase == Phase::Forward) {
-              EXPECT_GT(nextE, t.microBatch);
-              ++forwards;
-            }
-            EXPECT_LE(nextT, nextS);
+    for (ScheduleConfig config : configs) {
+      config.vocab = mode;
+      SCOPED_TRACE(describe(config));
+      ASSERT_EQ(validate(config), "");
+      EXPECT_EQ(runTogether(config), "");
+      int m = config.microBatches, v = config.virtualStages;
+      for (int d = 0; d < config.stages; ++d) {
+        // E(k) before every F(k); S(k) then T(k) before every B(k); G(k)
+        // after B(k) and before U(k); E, S, T, G in micro-batch order.
+        std::vector<Task> tasks = buildSchedule(config, d);
+        int nextE = 0, nextS = 0, nextT = 0, nextG = 0, updates = 0,
+            forwards = 0, backwards = 0;
+        for (const Task &t : tasks) {
+          if (t.phase == Phase::EmbedForward) {
+            EXPECT_EQ(t.microBatch, nextE++);
+          } else if (t.phase == Phase::VocabForward) {
+            EXPECT_EQ(t.microBatch, nextS++);
+          } else if (t.phase == Phase::VocabBackward) {
+            EXPECT_EQ(t.microBatch, nextT++);
+          } else if (t.phase == Phase::EmbedBackward) {
+            EXPECT_EQ(t.microBatch, nextG++);
+            EXPECT_GE(backwards, nextG);
+          } else if (t.phase == Phase::Update) {
+            EXPECT_GT(nextG, t.microBatch);
+            ++updates;
+          } else if (t.phase == Phase::Backward) {
+            EXPECT_GT(nextT, t.microBatch);
+            ++backwards;
+          } else if (t.phase == Phase::Forward) {
+            EXPECT_GT(nextE, t.microBatch);
+            ++forwards;
           }
-          for (int count :
-               {nextE, nextS, nextT, nextG, nextU, forwards, backwards})
-            EXPECT_EQ(count, m);
+          EXPECT_LE(nextT, nextS);
         }
+        for (int count : {nextE, nextS, nextT, nextG})
+          EXPECT_EQ(count, m);
+        for (int count : {updates, forwards, backwards})
+          EXPECT_EQ(count, m * v);
       }
+    }
   ScheduleConfig gpipe{ScheduleKind::GPipe, 2, 4};
   gpipe.vocab = VocabMode::OneRound;
   EXPECT_EQ(validate(gpipe), "vocabulary layers spread over the pipeline "
-                             "need a training step with the 1f1b schedule");
+                             "need a training step with the 1f1b or the "
+                             "interleaved schedule");
 }
 
 TEST(Schedule, LastStageRunsItsShareRightAfterItsForward) {
